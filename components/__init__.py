@@ -1,0 +1,1 @@
+"""registry-platform: container registries as code (self-hosted registry:2, and the clouds' registries)."""

@@ -1,0 +1,19 @@
+"""The settings layer: pydantic models of the stack config, which double as component args."""
+
+from .base import Problem, SecretInput, SettingsError, SettingsModel, secret_output
+from .selfhosted import SelfHostedRegistryArgs, TlsSettings, UserSettings
+from .stack import NAMESPACE, StackSettings, load_stack_settings
+
+__all__ = [
+    "NAMESPACE",
+    "Problem",
+    "SecretInput",
+    "SelfHostedRegistryArgs",
+    "SettingsError",
+    "SettingsModel",
+    "StackSettings",
+    "TlsSettings",
+    "UserSettings",
+    "load_stack_settings",
+    "secret_output",
+]

@@ -1,0 +1,244 @@
+"""Pulumi mocks whose TLS and random resources produce real values.
+
+Keys and certificates are made with `cryptography`, passwords and bytes with `secrets`, so what the
+component renders from them (htpasswd, config.yml, certificates) can be handed to a real registry.
+A `StackState` kept between two runs plays the part of the Pulumi state: a resource that existed in
+the first run returns the same outputs in the second.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import ipaddress
+import secrets
+import string
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key
+
+SECRET_MARK = "<secret>"
+
+
+def unwrap(value: Any, path: str = "", secret_paths: set[str] | None = None) -> Any:
+    """Remove the RPC secret wrappers from mock inputs, noting the paths that were secret."""
+    if isinstance(value, dict):
+        if value.get(_special_sig_key) == _special_secret_sig:
+            if secret_paths is not None:
+                secret_paths.add(path)
+            return unwrap(value.get("value"), path, secret_paths)
+        return {k: unwrap(v, f"{path}.{k}" if path else k, secret_paths) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap(v, f"{path}[{i}]", secret_paths) for i, v in enumerate(value)]
+    return value
+
+
+def _pem_key(key) -> str:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def _load_key(pem: str):
+    return serialization.load_pem_private_key(pem.encode(), password=None)
+
+
+def _name(subject: dict | None) -> x509.Name:
+    subject = subject or {}
+    attributes = []
+    if subject.get("organization"):
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, subject["organization"]))
+    if subject.get("commonName"):
+        attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, subject["commonName"]))
+    return x509.Name(attributes)
+
+
+def _hash_for(key):
+    return None if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)) else hashes.SHA256()
+
+
+def _validity(hours: float) -> tuple[datetime.datetime, datetime.datetime]:
+    now = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=5)
+    return now, now + datetime.timedelta(hours=int(hours))
+
+
+def make_private_key(inputs: dict) -> dict:
+    if inputs.get("algorithm") == "RSA":
+        key = rsa.generate_private_key(public_exponent=65537, key_size=int(inputs.get("rsaBits", 2048)))
+    else:
+        curve = {"P256": ec.SECP256R1(), "P384": ec.SECP384R1()}[inputs.get("ecdsaCurve", "P256")]
+        key = ec.generate_private_key(curve)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    return {**inputs, "privateKeyPem": _pem_key(key), "publicKeyPem": public}
+
+
+def make_self_signed_cert(inputs: dict) -> dict:
+    key = _load_key(inputs["privateKeyPem"])
+    name = _name(inputs.get("subject"))
+    start, end = _validity(inputs["validityPeriodHours"])
+    is_ca = bool(inputs.get("isCaCertificate"))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    )
+    if is_ca:
+        builder = builder.add_extension(
+            x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True
+        )
+    cert = builder.sign(key, _hash_for(key))
+    return {**inputs, "certPem": cert.public_bytes(serialization.Encoding.PEM).decode()}
+
+
+def make_cert_request(inputs: dict) -> dict:
+    key = _load_key(inputs["privateKeyPem"])
+    sans = [x509.DNSName(n) for n in inputs.get("dnsNames") or []]
+    sans += [x509.IPAddress(ipaddress.ip_address(ip)) for ip in inputs.get("ipAddresses") or []]
+    builder = x509.CertificateSigningRequestBuilder().subject_name(_name(inputs.get("subject")))
+    if sans:
+        builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
+    csr = builder.sign(key, _hash_for(key))
+    return {**inputs, "certRequestPem": csr.public_bytes(serialization.Encoding.PEM).decode()}
+
+
+def make_locally_signed_cert(inputs: dict) -> dict:
+    csr = x509.load_pem_x509_csr(inputs["certRequestPem"].encode())
+    ca_key = _load_key(inputs["caPrivateKeyPem"])
+    ca_cert = x509.load_pem_x509_certificate(inputs["caCertPem"].encode())
+    start, end = _validity(inputs["validityPeriodHours"])
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(csr.subject)
+        .issuer_name(ca_cert.subject)
+        .public_key(csr.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+    )
+    if "server_auth" in (inputs.get("allowedUses") or []):
+        builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+    for extension in csr.extensions:
+        builder = builder.add_extension(extension.value, critical=extension.critical)
+    cert = builder.sign(ca_key, _hash_for(ca_key))
+    return {**inputs, "certPem": cert.public_bytes(serialization.Encoding.PEM).decode()}
+
+
+def make_random_password(inputs: dict) -> dict:
+    alphabet = ""
+    if inputs.get("upper", True):
+        alphabet += string.ascii_uppercase
+    if inputs.get("lower", True):
+        alphabet += string.ascii_lowercase
+    if inputs.get("numeric", True):
+        alphabet += string.digits
+    if inputs.get("special", True):
+        alphabet += inputs.get("overrideSpecial") or "!@#$%&*()-_=+[]{}<>:?"
+    length = int(inputs["length"])
+    while True:
+        result = "".join(secrets.choice(alphabet) for _ in range(length))
+        if (
+            sum(c.isupper() for c in result) >= int(inputs.get("minUpper", 0))
+            and sum(c.islower() for c in result) >= int(inputs.get("minLower", 0))
+            and sum(c.isdigit() for c in result) >= int(inputs.get("minNumeric", 0))
+        ):
+            return {**inputs, "result": result}
+
+
+def make_random_bytes(inputs: dict) -> dict:
+    raw = secrets.token_bytes(int(inputs["length"]))
+    return {**inputs, "base64": base64.b64encode(raw).decode(), "hex": raw.hex()}
+
+
+FACTORIES = {
+    "tls:index/privateKey:PrivateKey": make_private_key,
+    "tls:index/selfSignedCert:SelfSignedCert": make_self_signed_cert,
+    "tls:index/certRequest:CertRequest": make_cert_request,
+    "tls:index/locallySignedCert:LocallySignedCert": make_locally_signed_cert,
+    "random:index/randomPassword:RandomPassword": make_random_password,
+    "random:index/randomBytes:RandomBytes": make_random_bytes,
+}
+
+# Resources whose real provider computes outputs that the program reads.
+COMPUTED = {
+    "docker:index/remoteImage:RemoteImage": lambda inputs: {
+        **inputs,
+        "imageId": "sha256:" + "ab" * 32,
+        "repoDigest": f"{inputs['name'].split(':')[0]}@sha256:" + "cd" * 32,
+    },
+}
+
+
+@dataclass
+class Registration:
+    """One registered resource as the engine saw it."""
+
+    type: str
+    name: str
+    inputs: dict
+    secret_inputs: set[str]
+    custom: bool
+    outputs: dict = field(default_factory=dict)
+    parent: str | None = None
+    urn: str | None = None
+
+
+class StackState:
+    """Outputs by (type, name), surviving between runs like Pulumi's state file."""
+
+    def __init__(self) -> None:
+        self.outputs: dict[tuple[str, str], dict] = {}
+
+
+class RealisticMocks(pulumi.runtime.Mocks):
+    """Mocks that make real keys, certificates, passwords and bytes, and record every registration."""
+
+    def __init__(self, state: StackState | None = None, calls: dict[str, Any] | None = None):
+        self.state = state or StackState()
+        self.registrations: list[Registration] = []
+        self.calls = calls or {}
+        self.call_log: list[tuple[str, dict]] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        secret_paths: set[str] = set()
+        inputs = unwrap(args.inputs, secret_paths=secret_paths)
+        key = (args.typ, args.name)
+        if key in self.state.outputs:
+            outputs = {**inputs, **self.state.outputs[key]}
+        elif args.typ in FACTORIES:
+            outputs = FACTORIES[args.typ](inputs)
+        elif args.typ in COMPUTED:
+            outputs = COMPUTED[args.typ](inputs)
+        else:
+            outputs = dict(inputs)
+        computed_keys = set(outputs) - set(inputs)
+        self.state.outputs[key] = {k: outputs[k] for k in computed_keys}
+        self.registrations.append(
+            Registration(args.typ, args.name, inputs, secret_paths, bool(args.custom), outputs)
+        )
+        return f"{args.name}-id", outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        inputs = unwrap(args.args)
+        self.call_log.append((args.token, inputs))
+        handler = self.calls.get(args.token)
+        if handler is None:
+            raise NotImplementedError(f"no mock for invoke {args.token}")
+        return handler(inputs) if callable(handler) else handler
