@@ -12,7 +12,7 @@ import runpy
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pulumi
 from pulumi.runtime.mocks import MockMonitor
@@ -90,6 +90,31 @@ def run_program(
     An exception from the program is raised again, unless `expect_error`: then it is kept in
     `StackRun.error` beside whatever was registered before it.
     """
+    return run_under_mocks(
+        lambda: runpy.run_path(str(MAIN), run_name="__main__"),
+        config=config,
+        state=state,
+        calls=calls,
+        stack=stack,
+        secret_keys=secret_keys,
+        expect_error=expect_error,
+    )
+
+
+def run_under_mocks(
+    program: Callable[[], Any],
+    *,
+    config: dict[str, Any] | None = None,
+    state: StackState | None = None,
+    calls: dict[str, Any] | None = None,
+    stack: str = "dev",
+    secret_keys: list[str] | None = None,
+    expect_error: bool = False,
+) -> StackRun:
+    """Run `program` (which declares resources and calls `pulumi.export`) as a Pulumi program would run.
+
+    Exports are awaited, with their secret and known flags, before the run ends.
+    """
     mocks = RealisticMocks(state=state, calls=calls)
     monitor = RecordingMonitor(mocks)
     loop = asyncio.new_event_loop()
@@ -97,11 +122,11 @@ def run_program(
     exports: dict[str, Any] = {}
     resolved: dict[str, Export] = {}
     original_export = pulumi.export
-    pulumi.runtime.set_all_config(config_entries(config), secret_keys or [])
+    pulumi.runtime.set_all_config(config_entries(config or {}), secret_keys or [])
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
 
-    async def program():
-        runpy.run_path(str(MAIN), run_name="__main__")
+    async def body():
+        program()
         for name, value in exports.items():
             output = pulumi.Output.from_input(value)
             resolved[name] = Export(await output.future(), await output.is_secret(), await output.is_known())
@@ -109,7 +134,7 @@ def run_program(
     pulumi.export = lambda name, value: exports.__setitem__(name, value)
     error: BaseException | None = None
     try:
-        loop.run_until_complete(run_pulumi_func(program))
+        loop.run_until_complete(run_pulumi_func(body))
     except Exception as exc:  # noqa: BLE001 handed back to the caller below
         error = exc
     finally:
@@ -132,5 +157,6 @@ def run_program(
         request, urn = monitor.requests[(registration.type, registration.name)]
         registration.parent = request.parent or None
         registration.urn = urn
+        registration.request = request
         run.urns[urn] = registration
     return run

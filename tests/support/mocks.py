@@ -198,6 +198,8 @@ class Registration:
     outputs: dict = field(default_factory=dict)
     parent: str | None = None
     urn: str | None = None
+    request: Any = None
+    """The RegisterResource request (resource options such as retainOnDelete, protect, dependencies)."""
 
 
 class StackState:

@@ -1,0 +1,41 @@
+"""Shared fixtures: the mock harness that runs `__main__.py`, and the gate for real-registry tests."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.support.harness import run_program
+from tests.support.mocks import StackState
+from tests.support.registry_process import missing_tools
+
+REQUIRE_INTEGRATION_ENV = "REGISTRY_PLATFORM_REQUIRE_INTEGRATION"
+
+
+@pytest.fixture
+def run_stack():
+    """`run_stack(config, **kw)` runs the stack program under mocks (fresh event loop per run)."""
+    return run_program
+
+
+@pytest.fixture
+def stack_state():
+    """Outputs kept between two runs of the program, like Pulumi's state file."""
+    return StackState()
+
+
+@pytest.fixture
+def two_users():
+    return {"selfHosted": {"users": [{"name": "admin"}, {"name": "ci"}]}}
+
+
+@pytest.fixture(scope="session")
+def registry_tools():
+    """The real registry and skopeo. Missing tools skip, unless integration is required (CI): then fail."""
+    missing = missing_tools()
+    if missing:
+        message = f"real-registry tests need {', '.join(missing)} (apt-get install -y docker-registry skopeo)"
+        if os.environ.get(REQUIRE_INTEGRATION_ENV) == "1":
+            pytest.fail(message)
+        pytest.skip(message)

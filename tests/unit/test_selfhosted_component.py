@@ -1,0 +1,348 @@
+"""The SelfHostedRegistry resource graph, run through `__main__.py` under mocks with real SDKs."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import bcrypt
+import pytest
+import yaml
+from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+import pulumi
+
+from components.selfhosted import LAYOUT, SelfHostedRegistry
+from components.settings import SelfHostedRegistryArgs
+from tests.support.harness import run_under_mocks
+
+COMPONENT = "registry-platform:selfhosted:SelfHostedRegistry"
+PLATFORM = "registry-platform:index:RegistryPlatform"
+CONTAINER = "docker:index/container:Container"
+VOLUME = "docker:index/volume:Volume"
+IMAGE = "docker:index/remoteImage:RemoteImage"
+PASSWORD = "random:index/randomPassword:RandomPassword"
+BYTES = "random:index/randomBytes:RandomBytes"
+KEY = "tls:index/privateKey:PrivateKey"
+CA_CERT = "tls:index/selfSignedCert:SelfSignedCert"
+CSR = "tls:index/certRequest:CertRequest"
+SIGNED = "tls:index/locallySignedCert:LocallySignedCert"
+
+
+def uploads(run) -> dict[str, dict]:
+    return {u["file"]: u for u in run.one(CONTAINER).inputs["uploads"]}
+
+
+def test_resources_and_their_parents(run_stack, two_users):
+    run = run_stack(two_users)
+    found = {(r.type, r.name) for r in run.resources}
+    assert found == {
+        (PLATFORM, "registry-platform"),
+        (COMPONENT, "self-hosted"),
+        (IMAGE, "self-hosted-image"),
+        (VOLUME, "self-hosted-data"),
+        (PASSWORD, "self-hosted-http-secret"),
+        (KEY, "self-hosted-ca-key"),
+        (CA_CERT, "self-hosted-ca-cert"),
+        (KEY, "self-hosted-server-key"),
+        (CSR, "self-hosted-server-csr"),
+        (SIGNED, "self-hosted-server-cert"),
+        (PASSWORD, "self-hosted-admin-password"),
+        (BYTES, "self-hosted-admin-salt"),
+        (PASSWORD, "self-hosted-ci-password"),
+        (BYTES, "self-hosted-ci-salt"),
+        (CONTAINER, "self-hosted-container"),
+    }
+    component = run.one(COMPONENT)
+    assert run.parent_of(component).type == PLATFORM
+    assert run.parent_of(run.one(PLATFORM)) is None
+    for resource in run.resources:
+        if resource.type not in (COMPONENT, PLATFORM):
+            assert run.parent_of(resource) is component, resource.name
+
+
+def test_image_volume_and_container_inputs(run_stack, two_users):
+    run = run_stack(two_users)
+    image = run.one(IMAGE)
+    assert image.inputs["name"] == "registry:2.8.3" and image.inputs["keepLocally"] is True
+    volume = run.one(VOLUME)
+    assert volume.inputs["name"] == "registry-data"
+    assert volume.request.retainOnDelete is True
+    container = run.one(CONTAINER).inputs
+    assert container["name"] == "registry"
+    assert container["image"] == image.outputs["imageId"]
+    assert container["command"] == [LAYOUT.config]
+    assert container["restart"] == "unless-stopped"
+    assert container["mustRun"] is True and container["wait"] is True
+    assert container["ports"] == [{"internal": 5000, "external": 5000, "ip": "127.0.0.1"}]
+    assert container["volumes"] == [{"volumeName": "registry-data", "containerPath": "/var/lib/registry"}]
+    assert container["capabilities"] == {"drops": ["ALL"]}
+    assert container["securityOpts"] == ["no-new-privileges:true"]
+    assert container["logDriver"] == "json-file"
+    assert container["logOpts"] == {"max-size": "10m", "max-file": "3"}
+    assert container["healthcheck"] == {
+        "tests": ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:5001/debug/health"],
+        "interval": "30s",
+        "timeout": "5s",
+        "retries": 3,
+        "startPeriod": "10s",
+    }
+    labels = {label["label"]: label["value"] for label in container["labels"]}
+    assert labels["org.registry-platform.stack"] == "dev"
+    assert labels["org.registry-platform.project"] == "registry-platform"
+    assert "memory" not in container
+
+
+def test_container_settings_reach_the_container(run_stack):
+    run = run_stack(
+        {
+            "selfHosted": {
+                "users": [{"name": "admin"}],
+                "name": "reg",
+                "image": "registry:3.0.0",
+                "port": 5443,
+                "bindAddress": "0.0.0.0",
+                "debug": {"publish": True, "port": 5002, "hostPort": 9102, "prometheus": True},
+                "container": {"restartPolicy": "always", "memoryMb": 256, "labels": {"team": "platform"},
+                              "waitForHealthy": False, "logMaxSize": "50m", "logMaxFiles": 5},
+                "volume": {"name": "reg-store", "retainOnDelete": False},
+            }
+        }
+    )
+    container = run.one(CONTAINER).inputs
+    assert container["name"] == "reg"
+    assert run.one(IMAGE).inputs["name"] == "registry:3.0.0"
+    assert container["envs"] == ["OTEL_TRACES_EXPORTER=none"]
+    assert container["restart"] == "always" and container["memory"] == 256 and container["wait"] is False
+    assert container["ports"] == [
+        {"internal": 5000, "external": 5443, "ip": "0.0.0.0"},
+        {"internal": 5002, "external": 9102, "ip": "127.0.0.1"},
+    ]
+    assert container["logOpts"] == {"max-size": "50m", "max-file": "5"}
+    assert {"label": "team", "value": "platform"} in container["labels"]
+    assert container["volumes"][0]["volumeName"] == "reg-store"
+    assert run.one(VOLUME).request.retainOnDelete is False
+    assert container["healthcheck"]["tests"][-1] == "http://127.0.0.1:5002/debug/health"
+    assert run.exports["registries"].value["selfHosted"]["loginServer"] == "localhost:5443"
+
+
+def test_tls_resources_chain_and_sans(run_stack):
+    run = run_stack({"selfHosted": {"users": [{"name": "admin"}], "host": "registry.internal",
+                                    "tls": {"sans": ["registry.internal", "localhost", "10.0.0.5"],
+                                            "validityHours": 100, "earlyRenewalHours": 10}}})
+    ca = run.one(CA_CERT).inputs
+    assert ca["isCaCertificate"] is True
+    assert set(ca["allowedUses"]) == {"cert_signing", "crl_signing", "digital_signature"}
+    assert ca["validityPeriodHours"] == 87600
+    csr = run.one(CSR).inputs
+    assert csr["dnsNames"] == ["registry.internal", "localhost"] and csr["ipAddresses"] == ["10.0.0.5"]
+    assert csr["subject"]["commonName"] == "registry.internal"
+    signed = run.one(SIGNED).inputs
+    assert signed["validityPeriodHours"] == 100 and signed["earlyRenewalHours"] == 10
+    assert "server_auth" in signed["allowedUses"]
+    assert run.one(KEY, "self-hosted-ca-key").inputs == {"algorithm": "ECDSA", "ecdsaCurve": "P256"}
+
+    # The certificate the container gets is signed by the CA the outputs hand to clients.
+    served = x509.load_pem_x509_certificate(uploads(run)[LAYOUT.certificate]["content"].encode())
+    ca_pem = run.exports["registries"].value["selfHosted"]["caCertificatePem"]
+    ca_cert = x509.load_pem_x509_certificate(ca_pem.encode())
+    served.verify_directly_issued_by(ca_cert)
+    sans = served.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert sans.get_values_for_type(x509.DNSName) == ["registry.internal", "localhost"]
+    assert [str(ip) for ip in sans.get_values_for_type(x509.IPAddress)] == ["10.0.0.5"]
+    eku = served.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert ExtendedKeyUsageOID.SERVER_AUTH in eku
+
+
+def test_rsa_keys_when_asked(run_stack):
+    run = run_stack({"selfHosted": {"users": [{"name": "admin"}], "tls": {"keyAlgorithm": "RSA", "rsaBits": 2048}}})
+    for key in run.of_type(KEY):
+        assert key.inputs == {"algorithm": "RSA", "rsaBits": 2048}
+
+
+def test_uploaded_files_and_their_modes(run_stack, two_users):
+    run = run_stack(two_users)
+    files = uploads(run)
+    assert set(files) == {LAYOUT.config, LAYOUT.certificate, LAYOUT.private_key, LAYOUT.htpasswd}
+    assert files[LAYOUT.private_key]["permissions"] == "0400"
+    assert files[LAYOUT.htpasswd]["permissions"] == "0400"
+    assert files[LAYOUT.config]["permissions"] == "0400"
+    assert files[LAYOUT.certificate]["permissions"] == "0444"
+    assert "uploads" in run.one(CONTAINER).secret_inputs
+
+    config = yaml.safe_load(files[LAYOUT.config]["content"])
+    http_secret = run.one(PASSWORD, "self-hosted-http-secret")
+    assert http_secret.inputs["length"] == 64
+    assert config["http"]["secret"] == http_secret.outputs["result"]
+    assert config["auth"]["htpasswd"]["path"] == LAYOUT.htpasswd
+
+    passwords = run.exports["selfHostedUserPasswords"].value
+    lines = files[LAYOUT.htpasswd]["content"].splitlines()
+    assert [line.split(":", 1)[0] for line in lines] == ["admin", "ci"]
+    for line in lines:
+        name, hashed = line.split(":", 1)
+        assert hashed.startswith("$2b$10$")
+        assert bcrypt.checkpw(passwords[name].encode(), hashed.encode())
+    key = files[LAYOUT.private_key]["content"]
+    assert key == run.one(KEY, "self-hosted-server-key").outputs["privateKeyPem"]
+
+
+def test_generated_passwords(run_stack):
+    run = run_stack({"selfHosted": {"users": [{"name": "admin"}, {"name": "ci", "passwordLength": 40}]}})
+    admin = run.one(PASSWORD, "self-hosted-admin-password").inputs
+    assert admin["length"] == 32 and admin["special"] is False
+    assert run.one(PASSWORD, "self-hosted-ci-password").inputs["length"] == 40
+    passwords = run.exports["selfHostedUserPasswords"].value
+    assert len(passwords["admin"]) == 32 and len(passwords["ci"]) == 40
+    assert run.one(BYTES, "self-hosted-admin-salt").inputs["length"] == 16
+
+
+def test_supplied_password_is_used_and_stays_secret(run_stack):
+    supplied = "supplied-Secret-123"
+    run = run_stack({"selfHosted": {"users": [{"name": "admin", "password": supplied}, {"name": "ci"}]}},
+                    secret_keys=["registry-platform:selfHosted"])
+    assert {r.name for r in run.of_type(PASSWORD)} == {"self-hosted-http-secret", "self-hosted-ci-password"}
+    admin_line = uploads(run)[LAYOUT.htpasswd]["content"].splitlines()[0]
+    assert bcrypt.checkpw(supplied.encode(), admin_line.split(":", 1)[1].encode())
+    assert run.exports["selfHostedUserPasswords"].value["admin"] == supplied
+    for name in ("registries", "selfHosted"):
+        assert supplied not in json.dumps(run.exports[name].value)
+
+
+def test_secrets_only_in_secret_outputs(run_stack, two_users):
+    run = run_stack(two_users)
+    exports = run.exports
+    assert not exports["registries"].secret and not exports["selfHosted"].secret
+    assert exports["registryCredentials"].secret
+    assert exports["dockerConfigJson"].secret
+    assert exports["selfHostedUserPasswords"].secret
+    secrets = list(exports["selfHostedUserPasswords"].value.values())
+    secrets.append(run.one(PASSWORD, "self-hosted-http-secret").outputs["result"])
+    secrets.append(run.one(KEY, "self-hosted-server-key").outputs["privateKeyPem"])
+    secrets.append(run.one(KEY, "self-hosted-ca-key").outputs["privateKeyPem"])
+    secrets.append(uploads(run)[LAYOUT.htpasswd]["content"].splitlines()[0].split(":", 1)[1])
+    plain = json.dumps(exports["registries"].value) + json.dumps(exports["selfHosted"].value)
+    for secret in secrets:
+        assert secret not in plain
+
+
+def test_component_used_as_a_library_marks_its_outputs_secret():
+    """Imported outside __main__.py, with a plain dict as args: the component's own outputs carry the flags."""
+
+    def program():
+        registry = SelfHostedRegistry("lib", {"users": [{"name": "admin"}], "name": "lib-registry"})
+        pulumi.export("password", registry.access.password)
+        pulumi.export("passwords", registry.user_passwords)
+        pulumi.export("dockerConfig", registry.access.docker_config_json)
+        pulumi.export("loginServer", registry.access.login_server)
+        pulumi.export("ca", registry.access.ca_certificate_pem)
+
+    run = run_under_mocks(program, stack="lib")
+    assert run.exports["password"].secret and len(run.exports["password"].value) == 32
+    assert run.exports["passwords"].secret and run.exports["dockerConfig"].secret
+    assert not run.exports["loginServer"].secret and run.exports["loginServer"].value == "localhost:5000"
+    assert not run.exports["ca"].secret
+    assert run.parent_of(run.one(CONTAINER)).name == "lib"
+    assert run.one(CONTAINER).inputs["name"] == "lib-registry"
+
+
+def test_password_from_a_pulumi_output():
+    """A Python user can hand a password from elsewhere (a secret manager) as an Output."""
+    supplied = "from-a-secret-manager-42"
+
+    def program():
+        password = pulumi.Output.from_input(supplied)
+        registry = SelfHostedRegistry("lib", SelfHostedRegistryArgs(users=[{"name": "admin", "password": password}]))
+        pulumi.export("password", registry.access.password)
+
+    run = run_under_mocks(program, stack="lib")
+    assert run.exports["password"].value == supplied and run.exports["password"].secret
+    line = uploads(run)[LAYOUT.htpasswd]["content"].strip()
+    assert bcrypt.checkpw(supplied.encode(), line.split(":", 1)[1].encode())
+    assert {r.name for r in run.of_type(PASSWORD)} == {"lib-http-secret"}
+
+
+def test_shared_output_shape(run_stack, two_users):
+    run = run_stack(two_users)
+    public = run.exports["registries"].value["selfHosted"]
+    assert set(public) == {"kind", "endpoint", "loginServer", "username", "caCertificatePem"}
+    assert public["kind"] == "self-hosted"
+    assert public["endpoint"] == "https://localhost:5000" and public["loginServer"] == "localhost:5000"
+    assert public["username"] == "admin"
+    assert public["caCertificatePem"].startswith("-----BEGIN CERTIFICATE-----")
+    credentials = run.exports["registryCredentials"].value["selfHosted"]
+    assert set(credentials) == {"password", "dockerConfigJson"}
+    admin_password = run.exports["selfHostedUserPasswords"].value["admin"]
+    assert credentials["password"] == admin_password
+    auth = json.loads(credentials["dockerConfigJson"])["auths"]["localhost:5000"]["auth"]
+    assert base64.b64decode(auth).decode() == f"admin:{admin_password}"
+    assert json.loads(run.exports["dockerConfigJson"].value) == json.loads(credentials["dockerConfigJson"])
+    details = run.exports["selfHosted"].value
+    assert details["containerName"] == "registry" and details["volumeName"] == "registry-data"
+    assert details["users"] == ["admin", "ci"]
+
+
+def test_second_run_with_unchanged_config_changes_nothing(run_stack, stack_state, two_users):
+    first = run_stack(two_users, state=stack_state)
+    second = run_stack(two_users, state=stack_state)
+    assert first.one(CONTAINER).inputs == second.one(CONTAINER).inputs
+    for a, b in zip(sorted(first.resources, key=lambda r: (r.type, r.name)),
+                    sorted(second.resources, key=lambda r: (r.type, r.name))):
+        assert (a.type, a.name, a.inputs) == (b.type, b.name, b.inputs)
+
+
+def test_fresh_state_does_change_the_secrets(run_stack, two_users):
+    """The control for the test above: without shared state, the generated files differ."""
+    first, second = run_stack(two_users), run_stack(two_users)
+    assert uploads(first)[LAYOUT.htpasswd]["content"] != uploads(second)[LAYOUT.htpasswd]["content"]
+
+
+def test_provided_tls_uses_the_given_files(run_stack):
+    cert = "-----BEGIN CERTIFICATE-----\nMIIBcert\n-----END CERTIFICATE-----\n"
+    key = "-----BEGIN PRIVATE KEY-----\nMIIBkey\n-----END PRIVATE KEY-----\n"
+    ca = "-----BEGIN CERTIFICATE-----\nMIIBca\n-----END CERTIFICATE-----\n"
+    run = run_stack(
+        {"selfHosted": {"users": [{"name": "admin"}], "host": "registry.example.com",
+                        "tls": {"mode": "provided", "certificatePem": cert, "privateKeyPem": key,
+                                "caCertificatePem": ca}}},
+        secret_keys=["registry-platform:selfHosted"],
+    )
+    assert not run.of_type(KEY) and not run.of_type(CA_CERT) and not run.of_type(SIGNED)
+    files = uploads(run)
+    assert files[LAYOUT.certificate]["content"] == cert
+    assert files[LAYOUT.private_key]["content"] == key
+    public = run.exports["registries"].value["selfHosted"]
+    assert public["caCertificatePem"] == ca and public["loginServer"] == "registry.example.com:5000"
+    assert key not in json.dumps(public)
+
+
+def test_anonymous_plain_http_only_when_asked(run_stack):
+    run = run_stack({"selfHosted": {"auth": "none", "tls": {"mode": "disabled"}}})
+    assert set(uploads(run)) == {LAYOUT.config}
+    assert not run.of_type(KEY) and not run.of_type(BYTES)
+    config = yaml.safe_load(uploads(run)[LAYOUT.config]["content"])
+    assert "auth" not in config and "tls" not in config["http"]
+    public = run.exports["registries"].value["selfHosted"]
+    assert public["endpoint"] == "http://localhost:5000"
+    assert public["username"] is None and public["caCertificatePem"] is None
+    assert json.loads(run.exports["dockerConfigJson"].value) == {"auths": {"localhost:5000": {}}}
+
+
+def test_invalid_config_registers_nothing(run_stack):
+    run = run_stack({"selfHosted": {"users": [{"name": "a:b"}], "port": 0}}, expect_error=True)
+    assert "selfHosted.users[0].name" in str(run.error) and "selfHosted.port" in str(run.error)
+    assert run.resources == []
+
+
+def test_no_self_hosted_section_declares_only_the_platform(run_stack):
+    run = run_stack({})
+    assert [r.type for r in run.resources] == [PLATFORM]
+    assert run.exports["registries"].value == {}
+    assert "selfHosted" not in run.exports
+
+
+@pytest.mark.parametrize("image", ["registry:2.8.3", "registry@sha256:" + "a" * 64, "mirror.example.com:5000/lib/registry:2.8.3"])
+def test_pinned_images_accepted(run_stack, image):
+    run = run_stack({"selfHosted": {"users": [{"name": "admin"}], "image": image}})
+    assert run.one(IMAGE).inputs["name"] == image
