@@ -39,3 +39,13 @@ def registry_tools():
         if os.environ.get(REQUIRE_INTEGRATION_ENV) == "1":
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """When integration is required (CI), a skipped real-registry test counts as a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and item.get_closest_marker("integration") and os.environ.get(REQUIRE_INTEGRATION_ENV) == "1":
+        report.outcome = "failed"
+        report.longrepr = f"integration test skipped while {REQUIRE_INTEGRATION_ENV}=1: {report.longrepr}"

@@ -1,0 +1,85 @@
+"""The config reference table in the README, generated from the models so it cannot drift.
+
+`python -m components.settings.reference` prints the markdown that sits between the
+`<!-- config-reference:start -->` and `<!-- config-reference:end -->` markers of README.md.
+"""
+
+from __future__ import annotations
+
+import json
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from .base import _unwrap
+from .stack import NAMESPACE, StackSettings
+
+START = "<!-- config-reference:start -->"
+END = "<!-- config-reference:end -->"
+
+
+def _type_name(annotation: Any) -> str:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        if args[0] is Any:
+            return "secret string"
+        return _type_name(args[0])
+    if origin is typing.Literal:
+        return " \\| ".join(f"`{a}`" for a in args)
+    if origin in (list, tuple):
+        return f"list of {_type_name(args[0])}"
+    if origin is dict:
+        return f"map of {_type_name(args[1])}"
+    if origin in (typing.Union, types.UnionType):
+        names = [_type_name(a) for a in args if a is not type(None)]
+        return " or ".join(names)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "object"
+    names = {str: "string", int: "integer", bool: "boolean"}
+    return names.get(annotation, getattr(annotation, "__name__", str(annotation)))
+
+
+def _default(field) -> str:
+    if field.is_required():
+        return "required"
+    if field.default_factory is not None:
+        value = field.default_factory()
+        if isinstance(value, BaseModel):
+            return "see below"
+        return f"`{json.dumps(value)}`" if value not in ({}, []) else "empty"
+    if field.default is None or field.default is PydanticUndefined:
+        return "none"
+    return f"`{json.dumps(field.default)}`"
+
+
+def _rows(model: type[BaseModel], prefix: str) -> list[str]:
+    rows = []
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        path = f"{prefix}.{key}" if prefix else key
+        description = (field.description or "").replace("\n", " ").replace("|", "\\|")
+        rows.append(f"| `{path}` | {_type_name(field.annotation)} | {_default(field)} | {description} |")
+        for nested in _unwrap(field.annotation):
+            is_list = typing.get_origin(field.annotation) is list
+            rows.extend(_rows(nested, f"{path}[]" if is_list else path))
+    return rows
+
+
+def render_reference() -> str:
+    lines = [START, "", "| key | type | default | description |", "|---|---|---|---|"]
+    for name, field in StackSettings.model_fields.items():
+        key = f"{NAMESPACE}:{field.alias or name}"
+        description = (field.description or "").replace("|", "\\|")
+        lines.append(f"| `{key}` | object | none | {description} |")
+        for nested in _unwrap(field.annotation):
+            lines.extend(_rows(nested, field.alias or name))
+    lines += ["", END]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(render_reference(), end="")
