@@ -5,6 +5,7 @@ Outputs (see README, "Outputs"):
   registryCredentials  per registry: password, dockerConfigJson (secret)
   dockerConfigJson     one docker config.json for every registry (secret)
   selfHosted           the self-hosted registry's own details; selfHostedUserPasswords (secret)
+  aws                  ECR: registryId, loginServer, repositories (url, arn), kmsKeyArn
 """
 
 import pulumi
@@ -33,3 +34,15 @@ if platform.self_hosted is not None:
         },
     )
     pulumi.export("selfHostedUserPasswords", registry.user_passwords)
+
+if platform.ecr is not None:
+    ecr = platform.ecr
+    pulumi.export(
+        "aws",
+        {
+            "registryId": ecr.registry_id,
+            "loginServer": ecr.login_server,
+            "repositories": {name: {"url": repo.url, "arn": repo.arn} for name, repo in ecr.repositories.items()},
+            "kmsKeyArn": ecr.kms_key_arn,
+        },
+    )

@@ -44,6 +44,8 @@ class RegistryAccess:
     """The CA clients must trust (None for registries with publicly trusted certificates)."""
     docker_config_json: pulumi.Output[str]
     """A docker `config.json` for this registry alone; always a secret."""
+    password_expires_at: pulumi.Output[Optional[str]]
+    """When the password stops working (ECR tokens last 12 hours); None when it does not expire."""
 
     @classmethod
     def create(
@@ -55,6 +57,7 @@ class RegistryAccess:
         username: pulumi.Input[Optional[str]],
         password: pulumi.Input[Optional[str]],
         ca_certificate_pem: pulumi.Input[Optional[str]] = None,
+        password_expires_at: pulumi.Input[Optional[str]] = None,
     ) -> "RegistryAccess":
         login_server = pulumi.Output.from_input(login_server)
         username = pulumi.Output.from_input(username)
@@ -70,6 +73,7 @@ class RegistryAccess:
             password=password,
             ca_certificate_pem=pulumi.Output.from_input(ca_certificate_pem),
             docker_config_json=pulumi.Output.secret(config),
+            password_expires_at=pulumi.Output.from_input(password_expires_at),
         )
 
     def public(self) -> dict[str, pulumi.Output]:
@@ -80,6 +84,7 @@ class RegistryAccess:
             "loginServer": self.login_server,
             "username": self.username,
             "caCertificatePem": self.ca_certificate_pem,
+            "passwordExpiresAt": self.password_expires_at,
         }
 
     def credentials(self) -> dict[str, pulumi.Output]:

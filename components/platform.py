@@ -25,7 +25,7 @@ class RegistryPlatform(pulumi.ComponentResource):
 
     def __init__(self, name: str, settings: StackSettings, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__(TYPE, name, None, opts)
-        self.registries = {}
+        self.registries: dict[str, RegistryAccess] = {}
         self.self_hosted = None
         if settings.self_hosted is not None:
             from .selfhosted import SelfHostedRegistry
@@ -34,6 +34,19 @@ class RegistryPlatform(pulumi.ComponentResource):
                 "self-hosted", settings.self_hosted, pulumi.ResourceOptions(parent=self)
             )
             self.registries["selfHosted"] = self.self_hosted.access
+
+        self.ecr = None
+        self.ecr_settings = None
+        if settings.aws is not None:
+            from .aws.ecr import EcrRegistry, EcrRegistrySettings
+
+            self.ecr = EcrRegistry("aws", settings.aws, pulumi.ResourceOptions(parent=self))
+            self.registries["aws"] = self.ecr.access
+            account_settings = settings.aws.account_settings()
+            if account_settings is not None:
+                self.ecr_settings = EcrRegistrySettings(
+                    "aws-registry-settings", account_settings, pulumi.ResourceOptions(parent=self)
+                )
 
         self.docker_config_json = merged_docker_config(self.registries)
         self.register_outputs(

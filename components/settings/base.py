@@ -67,6 +67,21 @@ SecretInput = Annotated[
 """A secret setting: a plain string from stack config (kept as `SecretStr`) or a `pulumi.Output`."""
 
 
+def _to_string_input(value: Any) -> str | pulumi.Output:
+    if isinstance(value, (str, pulumi.Output)):
+        return value
+    raise PydanticCustomError("string_input", "must be a string or a pulumi.Output")
+
+
+StringInput = Annotated[
+    Any,
+    PlainValidator(_to_string_input),
+    PlainSerializer(lambda value: value if isinstance(value, str) else "<pulumi.Output>", return_type=str),
+    WithJsonSchema({"type": "string"}),
+]
+"""A plain setting that a Python user may also pass as a `pulumi.Output` (a key ARN made elsewhere)."""
+
+
 def secret_output(value: SecretStr | pulumi.Output | None) -> pulumi.Output | None:
     """Turn a `SecretInput` value into an Output that Pulumi keeps secret."""
     if value is None:
@@ -162,7 +177,8 @@ def problems_from(error: ValidationError, model: type[BaseModel], root: str) -> 
             message = f"unknown key; {hint}valid keys here: {', '.join(valid)}"
         elif item["type"] == "cross_field":
             for sub_path, message in item["ctx"]["problems"]:
-                problems.append(Problem(f"{path}.{sub_path}" if path else sub_path, message))
+                full = ".".join(part for part in (path, sub_path) if part).replace(".[", "[")
+                problems.append(Problem(full, message))
             continue
         elif item["type"] == "missing":
             message = "required key is missing"

@@ -12,7 +12,7 @@ import typing
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic_core import PydanticUndefined
+from pydantic_core import PydanticUndefined, to_jsonable_python
 
 from .base import _unwrap
 from .stack import NAMESPACE, StackSettings
@@ -25,15 +25,19 @@ def _type_name(annotation: Any) -> str:
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin is typing.Annotated:
-        if args[0] is Any:
-            return "secret string"
+        for meta in typing.get_args(annotation)[1:]:
+            schema = getattr(meta, "json_schema", None)
+            if isinstance(schema, dict) and schema.get("writeOnly"):
+                return "secret string"
+            if isinstance(schema, dict) and schema.get("type") == "string":
+                return "string"
         return _type_name(args[0])
     if origin is typing.Literal:
         return " \\| ".join(f"`{a}`" for a in args)
     if origin in (list, tuple):
         return f"list of {_type_name(args[0])}"
     if origin is dict:
-        return f"map of {_type_name(args[1])}"
+        return "object" if args[1] is Any else f"map of {_type_name(args[1])}"
     if origin in (typing.Union, types.UnionType):
         names = [_type_name(a) for a in args if a is not type(None)]
         return " or ".join(names)
@@ -50,7 +54,9 @@ def _default(field) -> str:
         value = field.default_factory()
         if isinstance(value, BaseModel):
             return "see below"
-        return f"`{json.dumps(value)}`" if value not in ({}, []) else "empty"
+        if value in ({}, []):
+            return "empty"
+        return f"`{json.dumps(to_jsonable_python(value, by_alias=True))}`"
     if field.default is None or field.default is PydanticUndefined:
         return "none"
     return f"`{json.dumps(field.default)}`"

@@ -8,6 +8,7 @@ from typing import Any
 import pulumi
 
 from .base import SettingsModel, parse_section
+from .aws import AwsSettings
 from .selfhosted import SelfHostedRegistryArgs
 
 NAMESPACE = "registry-platform"
@@ -18,6 +19,8 @@ class StackSettings(SettingsModel):
 
     self_hosted: SelfHostedRegistryArgs | None = None
     """The self-hosted registry:2 on Docker (off when absent)."""
+    aws: AwsSettings | None = None
+    """AWS ECR repositories and account-wide ECR settings (off when absent)."""
 
 
 def _namespace_values() -> dict[str, Any]:

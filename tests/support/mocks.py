@@ -176,8 +176,65 @@ FACTORIES = {
     "random:index/randomBytes:RandomBytes": make_random_bytes,
 }
 
+ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"
+
+
+def _ecr_repository(inputs: dict) -> dict:
+    region = inputs.get("region") or DEFAULT_REGION
+    name = inputs["name"]
+    return {
+        **inputs,
+        "arn": f"arn:aws:ecr:{region}:{ACCOUNT_ID}:repository/{name}",
+        "repositoryUrl": f"{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com/{name}",
+        "registryId": ACCOUNT_ID,
+    }
+
+
+def _kms_key(inputs: dict) -> dict:
+    region = inputs.get("region") or DEFAULT_REGION
+    key_id = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
+    return {**inputs, "keyId": key_id, "arn": f"arn:aws:kms:{region}:{ACCOUNT_ID}:key/{key_id}"}
+
+
+def _ecr_token(args: dict) -> dict:
+    registry = args.get("registryId") or ACCOUNT_ID
+    region = args.get("region") or DEFAULT_REGION
+    password = secrets.token_urlsafe(48)
+    return {
+        "id": registry,
+        "registryId": registry,
+        "region": region,
+        "userName": "AWS",
+        "password": password,
+        "authorizationToken": base64.b64encode(f"AWS:{password}".encode()).decode(),
+        "proxyEndpoint": f"https://{registry}.dkr.ecr.{region}.amazonaws.com",
+        "expiresAt": "2026-11-30T08:00:00Z",
+    }
+
+
+# Invokes the program makes, answered as AWS would for account ACCOUNT_ID.
+DEFAULT_CALLS = {
+    "aws:index/getCallerIdentity:getCallerIdentity": lambda args: {
+        "accountId": ACCOUNT_ID,
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci",
+        "userId": "AIDAEXAMPLE",
+        "id": ACCOUNT_ID,
+    },
+    "aws:index/getRegion:getRegion": lambda args: {
+        "region": args.get("region") or DEFAULT_REGION,
+        "name": args.get("region") or DEFAULT_REGION,
+        "id": args.get("region") or DEFAULT_REGION,
+        "endpoint": "ec2.amazonaws.com",
+        "description": "mock region",
+    },
+    "aws:ecr/getAuthorizationToken:getAuthorizationToken": _ecr_token,
+}
+
 # Resources whose real provider computes outputs that the program reads.
 COMPUTED = {
+    "aws:ecr/repository:Repository": _ecr_repository,
+    "aws:kms/key:Key": _kms_key,
     "docker:index/remoteImage:RemoteImage": lambda inputs: {
         **inputs,
         "imageId": "sha256:" + "ab" * 32,
@@ -215,7 +272,7 @@ class RealisticMocks(pulumi.runtime.Mocks):
     def __init__(self, state: StackState | None = None, calls: dict[str, Any] | None = None):
         self.state = state or StackState()
         self.registrations: list[Registration] = []
-        self.calls = calls or {}
+        self.calls = {**DEFAULT_CALLS, **(calls or {})}
         self.call_log: list[tuple[str, dict]] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):

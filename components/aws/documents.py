@@ -1,0 +1,140 @@
+"""ECR policy documents, rendered by pure functions of the settings (no Pulumi, no AWS calls)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Optional
+
+from ..settings.aws import (
+    LAMBDA_ACTIONS,
+    READ_ACTIONS,
+    WRITE_ACTIONS,
+    AccessSettings,
+    KeepLastRule,
+    LifecycleSettings,
+    RegistryPolicySettings,
+    principal_arn,
+)
+
+POLICY_VERSION = "2012-10-17"
+
+
+def _keep_last_selection(rule: KeepLastRule) -> dict[str, Any]:
+    selection: dict[str, Any] = {"tagStatus": "any" if rule.selects_any else "tagged"}
+    if rule.tag_prefixes:
+        selection["tagPrefixList"] = list(rule.tag_prefixes)
+    if rule.tag_patterns:
+        selection["tagPatternList"] = list(rule.tag_patterns)
+    selection.update({"countType": "imageCountMoreThan", "countNumber": rule.count})
+    return selection
+
+
+def _keep_last_description(rule: KeepLastRule) -> str:
+    if rule.description:
+        return rule.description
+    if rule.selects_any:
+        return f"Keep the last {rule.count} images"
+    selector = ", ".join(rule.tag_prefixes or rule.tag_patterns or [])
+    return f"Keep the last {rule.count} images tagged {selector}"
+
+
+def lifecycle_rules(lifecycle: LifecycleSettings) -> list[dict[str, Any]]:
+    """The rules in evaluation order: tagged keep-last, untagged expiry, raw rules, the one `any` rule last."""
+    ordered: list[dict[str, Any]] = []
+    last: list[dict[str, Any]] = []
+    for rule in lifecycle.keep_last:
+        entry = {
+            "description": _keep_last_description(rule),
+            "selection": _keep_last_selection(rule),
+            "action": {"type": "expire"},
+        }
+        (last if rule.selects_any else ordered).append(entry)
+    if lifecycle.untagged_expire_days is not None:
+        ordered.append(
+            {
+                "description": f"Expire untagged images after {lifecycle.untagged_expire_days} days",
+                "selection": {
+                    "tagStatus": "untagged",
+                    "countType": "sinceImagePushed",
+                    "countUnit": "days",
+                    "countNumber": lifecycle.untagged_expire_days,
+                },
+                "action": {"type": "expire"},
+            }
+        )
+    for raw in lifecycle.raw_rules:
+        entry = {"selection": dict(raw.selection), "action": dict(raw.action)}
+        if raw.description:
+            entry = {"description": raw.description, **entry}
+        (last if raw.selects_any else ordered).append(entry)
+    return ordered + last
+
+
+def render_lifecycle_policy(lifecycle: Optional[LifecycleSettings]) -> Optional[str]:
+    """ECR lifecycle policy JSON with priorities 1..n in order; None when there is no rule."""
+    if lifecycle is None or lifecycle.empty:
+        return None
+    rules = [{"rulePriority": priority, **rule} for priority, rule in enumerate(lifecycle_rules(lifecycle), start=1)]
+    return json.dumps({"rules": rules}, indent=2)
+
+
+def repository_statements(access: AccessSettings) -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = []
+    if access.pull:
+        statements.append(
+            {
+                "Sid": "PullAccess",
+                "Effect": "Allow",
+                "Principal": {"AWS": [principal_arn(p) for p in access.pull]},
+                "Action": list(READ_ACTIONS),
+            }
+        )
+    if access.push:
+        statements.append(
+            {
+                "Sid": "PushAccess",
+                "Effect": "Allow",
+                "Principal": {"AWS": [principal_arn(p) for p in access.push]},
+                "Action": [*READ_ACTIONS, *WRITE_ACTIONS],
+            }
+        )
+    if access.lambda_pull:
+        statements.append(
+            {
+                "Sid": "LambdaPull",
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": list(LAMBDA_ACTIONS),
+                "Condition": {"StringLike": {"aws:sourceArn": list(access.lambda_pull)}},
+            }
+        )
+    statements.extend(dict(statement) for statement in access.statements)
+    return statements
+
+
+def render_repository_policy(access: AccessSettings) -> Optional[str]:
+    """Repository policy JSON from the typed access lists; None when nobody else is granted anything."""
+    if access.empty:
+        return None
+    return json.dumps({"Version": POLICY_VERSION, "Statement": repository_statements(access)}, indent=2)
+
+
+def render_registry_policy(policy: Optional[RegistryPolicySettings], *, account_id: str, region: str) -> Optional[str]:
+    """Registry policy JSON (replication sources and raw statements); None when empty."""
+    if policy is None:
+        return None
+    statements: list[dict[str, Any]] = []
+    if policy.allow_replication_from:
+        statements.append(
+            {
+                "Sid": "ReplicationAccess",
+                "Effect": "Allow",
+                "Principal": {"AWS": [principal_arn(a) for a in policy.allow_replication_from]},
+                "Action": ["ecr:CreateRepository", "ecr:ReplicateImage"],
+                "Resource": f"arn:aws:ecr:{region}:{account_id}:repository/*",
+            }
+        )
+    statements.extend(dict(statement) for statement in policy.statements)
+    if not statements:
+        return None
+    return json.dumps({"Version": POLICY_VERSION, "Statement": statements}, indent=2)

@@ -1,0 +1,471 @@
+"""Settings of AWS ECR (`registry-platform:aws`).
+
+`EcrRegistryArgs` is the args of `EcrRegistry` (repositories); `EcrRegistrySettingsArgs` is the args
+of `EcrRegistrySettings` (the account-wide singletons). The `aws` stack-config section is both:
+its `registrySettings` key, set in exactly one stack per account and region, owns the singletons.
+Defaults follow terraform-aws-modules/ecr and go further: immutable tags, scan on push, no public
+access, no empty lifecycle policy.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Callable, Literal
+
+from pydantic import AfterValidator, Field, field_validator, model_validator
+
+from .base import SettingsModel, StringInput, cross_field_error
+
+# ECR repository names: lowercase segments of [a-z0-9] joined by one of . _ -, segments joined by /.
+_SEGMENT = r"[a-z0-9]+(?:[._-][a-z0-9]+)*"
+_REPOSITORY_NAME = re.compile(rf"^{_SEGMENT}(?:/{_SEGMENT})*$")
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_IAM_PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:(root|(role|user|assumed-role)/[\w+=,.@/-]+)$")
+_KMS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:(?P<region>[a-z0-9-]+):\d{12}:(key/[0-9a-f-]{36}|key/mrk-[0-9a-f]{32}|alias/[\w/-]+)$")
+_LAMBDA_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:([a-z0-9-]+|\*):(\d{12}|\*):function:[\w*:-]+$")
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+_TAG_FILTER = re.compile(r"^[A-Za-z0-9._*-]{1,128}$")
+_SCAN_FILTER = re.compile(r"^[a-z0-9*._/-]{1,256}$")
+
+READ_ACTIONS = [
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:DescribeImageScanFindings",
+    "ecr:DescribeImages",
+    "ecr:DescribeRepositories",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:GetLifecyclePolicy",
+    "ecr:GetLifecyclePolicyPreview",
+    "ecr:GetRepositoryPolicy",
+    "ecr:ListImages",
+    "ecr:ListTagsForResource",
+]
+WRITE_ACTIONS = [
+    "ecr:CompleteLayerUpload",
+    "ecr:InitiateLayerUpload",
+    "ecr:PutImage",
+    "ecr:UploadLayerPart",
+]
+LAMBDA_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+FORBIDDEN_REPOSITORY_ACTIONS = {"ecr:getauthorizationtoken"}
+MAX_TAG_EXCLUSIONS = 5
+MAX_REPLICATION_RULES = 10
+MAX_REPLICATION_DESTINATIONS = 25
+MAX_FILTERS = 100
+
+
+def _check(problem: Callable[[Any], str | None]) -> AfterValidator:
+    def validate(value):
+        message = problem(value)
+        if message:
+            raise ValueError(message)
+        return value
+
+    return AfterValidator(validate)
+
+
+def repository_name_problem(value: str) -> str | None:
+    if 2 <= len(value) <= 256 and _REPOSITORY_NAME.match(value):
+        return None
+    return (
+        f"'{value}' is not an ECR repository name: 2-256 characters, lowercase letters and digits in segments "
+        "joined by '.', '_' or '-', segments separated by '/' (e.g. team/api-server)"
+    )
+
+
+def principal_problem(value: str) -> str | None:
+    if value == "*":
+        return "'*' would make the repository public; name account IDs or IAM ARNs"
+    if _ACCOUNT_ID.match(value) or _IAM_PRINCIPAL_ARN.match(value):
+        return None
+    return f"'{value}' is neither a 12-digit account ID nor an IAM ARN (arn:aws:iam::123456789012:role/name)"
+
+
+def principal_arn(value: str) -> str:
+    """An account ID becomes its root principal; ARNs pass through."""
+    return f"arn:aws:iam::{value}:root" if _ACCOUNT_ID.match(value) else value
+
+
+def region_problem(value: str) -> str | None:
+    return None if _REGION.match(value) else f"'{value}' is not an AWS region (e.g. eu-west-1, us-gov-west-1)"
+
+
+def kms_arn_problem(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None  # a pulumi.Output is checked by AWS
+    if _KMS_ARN.match(value):
+        return None
+    return (
+        f"'{value}' is not a KMS key ARN "
+        "(arn:aws:kms:<region>:<account>:key/<key-id> or arn:aws:kms:<region>:<account>:alias/<name>)"
+    )
+
+
+def kms_arn_region(value: Any) -> str | None:
+    match = _KMS_ARN.match(value) if isinstance(value, str) else None
+    return match.group("region") if match else None
+
+
+def _tag_filter_problem(value: str) -> str | None:
+    if _TAG_FILTER.match(value) and value.count("*") <= 2:
+        return None
+    return f"'{value}' is not a tag filter: 1-128 of letters, digits, '.', '_', '-', '*' with at most 2 '*'"
+
+
+def _scan_filter_problem(value: str) -> str | None:
+    if _SCAN_FILTER.match(value):
+        return None
+    return f"'{value}' is not a repository filter: lowercase repository name characters and '*' wildcards"
+
+
+def _lambda_arn_problem(value: str) -> str | None:
+    if _LAMBDA_ARN.match(value):
+        return None
+    return f"'{value}' is not a Lambda function ARN pattern (arn:aws:lambda:<region>:<account>:function:<name or *>)"
+
+
+def _account_problem(value: str) -> str | None:
+    return None if _ACCOUNT_ID.match(value) else f"'{value}' is not a 12-digit AWS account ID"
+
+
+Region = Annotated[str, _check(region_problem)]
+AccountId = Annotated[str, _check(_account_problem)]
+Principal = Annotated[str, _check(principal_problem)]
+TagFilter = Annotated[str, _check(_tag_filter_problem)]
+ScanFilter = Annotated[str, _check(_scan_filter_problem)]
+Tags = dict[str, str]
+
+
+class EncryptionSettings(SettingsModel):
+    type: Literal["AES256", "KMS"] = "AES256"
+    """`AES256` (ECR-managed keys) or `KMS`."""
+    kms_key_arn: Annotated[StringInput, _check(kms_arn_problem)] | None = None
+    """With `KMS`: the key ARN (or a pulumi.Output); when absent, the component creates a key with rotation on."""
+
+    @model_validator(mode="after")
+    def _arn_needs_kms(self):
+        if self.type == "AES256" and self.kms_key_arn is not None:
+            raise cross_field_error([("kmsKeyArn", "only applies with `type: KMS`")])
+        return self
+
+
+class KeepLastRule(SettingsModel):
+    """Keep the newest `count` images whose tags match; older ones expire."""
+
+    count: int = Field(ge=1)
+    """How many images to keep."""
+    tag_prefixes: list[Annotated[str, Field(min_length=1)]] | None = None
+    """Tag prefixes the rule selects (e.g. `v`, `release-`)."""
+    tag_patterns: list[TagFilter] | None = None
+    """Tag wildcard patterns the rule selects (e.g. `v*-prod`)."""
+    description: str | None = None
+    """Text shown in the ECR console."""
+
+    @model_validator(mode="after")
+    def _one_selector(self):
+        if self.tag_prefixes is not None and self.tag_patterns is not None:
+            raise cross_field_error([("tagPatterns", "give tagPrefixes or tagPatterns, not both")])
+        return self
+
+    @property
+    def selects_any(self) -> bool:
+        return not self.tag_prefixes and not self.tag_patterns
+
+
+class RawLifecycleRule(SettingsModel):
+    """An ECR lifecycle rule written out (priority is assigned from its place in the list)."""
+
+    selection: dict[str, Any]
+    """As in ECR: tagStatus, tagPrefixList/tagPatternList, countType, countUnit, countNumber."""
+    action: dict[str, Any] = Field(default_factory=lambda: {"type": "expire"})
+    """As in ECR; default `{type: expire}`."""
+    description: str | None = None
+    """Text shown in the ECR console."""
+
+    @field_validator("selection")
+    @classmethod
+    def _valid_selection(cls, selection: dict[str, Any]) -> dict[str, Any]:
+        if "rulePriority" in selection:
+            raise ValueError("rulePriority is assigned from the rule's place in the list; remove it")
+        status = selection.get("tagStatus")
+        if status not in ("tagged", "untagged", "any"):
+            raise ValueError("tagStatus must be tagged, untagged or any")
+        if status == "tagged" and not (selection.get("tagPrefixList") or selection.get("tagPatternList")):
+            raise ValueError("a `tagged` selection needs tagPrefixList or tagPatternList")
+        count_type = selection.get("countType")
+        if count_type not in ("imageCountMoreThan", "sinceImagePushed"):
+            raise ValueError("countType must be imageCountMoreThan or sinceImagePushed")
+        number = selection.get("countNumber")
+        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+            raise ValueError("countNumber must be a whole number > 0")
+        if count_type == "sinceImagePushed" and selection.get("countUnit") != "days":
+            raise ValueError("sinceImagePushed needs countUnit: days")
+        return selection
+
+    @property
+    def selects_any(self) -> bool:
+        return self.selection.get("tagStatus") == "any"
+
+
+class LifecycleSettings(SettingsModel):
+    """Lifecycle from typed rules; rendered with unique, ordered priorities, or not at all when empty."""
+
+    keep_last: list[KeepLastRule] = Field(default_factory=list)
+    """Keep the last N images per tag selection."""
+    untagged_expire_days: int | None = Field(None, ge=1)
+    """Expire untagged images this many days after push."""
+    raw_rules: list[RawLifecycleRule] = Field(default_factory=list)
+    """Further rules written out as ECR has them (priorities assigned after the typed rules)."""
+
+    @model_validator(mode="after")
+    def _one_any_rule(self):
+        any_rules = [r for r in [*self.keep_last, *self.raw_rules] if r.selects_any]
+        if len(any_rules) > 1:
+            raise cross_field_error([("", "at most one rule may select every image (tagStatus any); ECR evaluates it last")])
+        return self
+
+    @property
+    def empty(self) -> bool:
+        return not self.keep_last and self.untagged_expire_days is None and not self.raw_rules
+
+
+class AccessSettings(SettingsModel):
+    """Who may use a repository, rendered into its repository policy (none when all lists are empty)."""
+
+    pull: list[Principal] = Field(default_factory=list)
+    """Account IDs or IAM ARNs that may pull."""
+    push: list[Principal] = Field(default_factory=list)
+    """Account IDs or IAM ARNs that may push (and pull)."""
+    lambda_pull: list[Annotated[str, _check(_lambda_arn_problem)]] = Field(default_factory=list)
+    """Lambda function ARN patterns whose service may pull the image (source-ARN condition)."""
+    statements: list[dict[str, Any]] = Field(default_factory=list)
+    """Further IAM policy statements, as written in a policy document."""
+
+    @field_validator("statements")
+    @classmethod
+    def _safe_statements(cls, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for index, statement in enumerate(statements):
+            problem = statement_problem(statement)
+            if problem:
+                raise ValueError(f"statement {index}: {problem}")
+        return statements
+
+    @property
+    def empty(self) -> bool:
+        return not (self.pull or self.push or self.lambda_pull or self.statements)
+
+
+def statement_problem(statement: dict[str, Any]) -> str | None:
+    """Why a raw repository-policy statement is refused, if it is."""
+    if statement.get("Effect") not in ("Allow", "Deny"):
+        return "Effect must be Allow or Deny"
+    if "Action" not in statement:
+        return "Action is required"
+    actions = statement["Action"]
+    actions = [actions] if isinstance(actions, str) else list(actions)
+    if any(str(action).lower() in FORBIDDEN_REPOSITORY_ACTIONS for action in actions):
+        return "ecr:GetAuthorizationToken cannot be granted in a repository policy (AWS rejects it; grant it in IAM)"
+    principal = statement.get("Principal")
+    if principal is None:
+        return "Principal is required"
+    everyone = principal == "*" or (isinstance(principal, dict) and "*" in _as_list(principal.get("AWS")))
+    if everyone and statement["Effect"] == "Allow" and not statement.get("Condition"):
+        return "Principal '*' without a Condition would make the repository public"
+    return None
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+class RepositorySettings(SettingsModel):
+    """One ECR repository."""
+
+    name: Annotated[str, _check(repository_name_problem)]
+    """Repository name, e.g. `team/api`."""
+    tag_mutability: Literal["IMMUTABLE", "MUTABLE"] = "IMMUTABLE"
+    """Whether a tag, once pushed, can be moved."""
+    tag_mutability_exclusions: list[TagFilter] = Field(default_factory=list, max_length=MAX_TAG_EXCLUSIONS)
+    """Tag filters exempt from `tagMutability` (e.g. `latest`, `dev-*`); makes it `*_WITH_EXCLUSION`."""
+    scan_on_push: bool = True
+    """Basic scan of every pushed image."""
+    encryption: EncryptionSettings = Field(default_factory=EncryptionSettings)
+    """Encryption at rest."""
+    force_delete: bool = False
+    """Allow deleting the repository while it still holds images."""
+    tags: Tags = Field(default_factory=dict)
+    """AWS tags (merged over `aws.tags`)."""
+    lifecycle: LifecycleSettings | None = None
+    """Lifecycle rules; no lifecycle policy when absent or empty."""
+    access: AccessSettings = Field(default_factory=AccessSettings)
+    """Cross-account and service access; no repository policy when empty."""
+
+    @property
+    def effective_tag_mutability(self) -> str:
+        return f"{self.tag_mutability}_WITH_EXCLUSION" if self.tag_mutability_exclusions else self.tag_mutability
+
+
+class EcrRegistryArgs(SettingsModel):
+    """ECR repositories in one account and region, with the shared registry output shape."""
+
+    region: Region | None = None
+    """Region of the repositories (default: the provider's, `aws:region`)."""
+    tags: Tags = Field(default_factory=dict)
+    """AWS tags on every resource (`managed-by: registry-platform` is always added)."""
+    repositories: list[RepositorySettings] = Field(default_factory=list)
+    """The repositories."""
+
+    @field_validator("repositories")
+    @classmethod
+    def _unique_names(cls, repositories: list[RepositorySettings]) -> list[RepositorySettings]:
+        seen: set[str] = set()
+        for repository in repositories:
+            if repository.name in seen:
+                raise ValueError(f"repository '{repository.name}' is listed twice; names must be unique")
+            seen.add(repository.name)
+        return repositories
+
+    @model_validator(mode="after")
+    def _kms_in_region(self):
+        problems = []
+        for index, repository in enumerate(self.repositories):
+            key_region = kms_arn_region(repository.encryption.kms_key_arn)
+            if self.region and key_region and key_region != self.region:
+                problems.append((
+                    f"repositories[{index}].encryption.kmsKeyArn",
+                    f"the key is in {key_region} but the repository is in {self.region}; ECR needs a key in its own region",
+                ))
+        if problems:
+            raise cross_field_error(problems)
+        return self
+
+
+class ScanningRule(SettingsModel):
+    frequency: Literal["SCAN_ON_PUSH", "CONTINUOUS_SCAN"] = "SCAN_ON_PUSH"
+    """When to scan: on push, or continuously (ENHANCED only)."""
+    filters: list[ScanFilter] = Field(default_factory=lambda: ["*"], min_length=1, max_length=MAX_FILTERS)
+    """Repository wildcard filters the rule applies to."""
+
+
+class ScanningSettings(SettingsModel):
+    type: Literal["BASIC", "ENHANCED"] = "BASIC"
+    """`BASIC` (ECR) or `ENHANCED` (Amazon Inspector, billed)."""
+    rules: list[ScanningRule] = Field(default_factory=lambda: [ScanningRule()])
+    """Scanning rules, at most one per frequency."""
+
+    @model_validator(mode="after")
+    def _frequencies(self):
+        problems = []
+        seen: set[str] = set()
+        for index, rule in enumerate(self.rules):
+            if self.type == "BASIC" and rule.frequency != "SCAN_ON_PUSH":
+                problems.append((f"rules[{index}].frequency", "BASIC scanning supports only SCAN_ON_PUSH; use type ENHANCED for CONTINUOUS_SCAN"))
+            if rule.frequency in seen:
+                problems.append((f"rules[{index}].frequency", f"{rule.frequency} appears twice; give one rule per frequency"))
+            seen.add(rule.frequency)
+        if problems:
+            raise cross_field_error(problems)
+        return self
+
+
+class ReplicationDestination(SettingsModel):
+    region: Region
+    """Destination region."""
+    registry_id: AccountId | None = None
+    """Destination account (default: this account)."""
+
+
+class ReplicationRule(SettingsModel):
+    destinations: list[ReplicationDestination] = Field(min_length=1)
+    """Where matching repositories are replicated."""
+    repository_prefixes: list[Annotated[str, Field(min_length=2, max_length=256)]] = Field(
+        default_factory=list, max_length=MAX_FILTERS
+    )
+    """Replicate only repositories whose names start with one of these (all when empty)."""
+
+
+class ReplicationSettings(SettingsModel):
+    rules: list[ReplicationRule] = Field(min_length=1, max_length=MAX_REPLICATION_RULES)
+    """Replication rules (at most 10, at most 25 destinations in all)."""
+
+    @model_validator(mode="after")
+    def _destination_count(self):
+        total = sum(len(rule.destinations) for rule in self.rules)
+        if total > MAX_REPLICATION_DESTINATIONS:
+            raise cross_field_error([("rules", f"{total} destinations in all; ECR allows at most {MAX_REPLICATION_DESTINATIONS}")])
+        return self
+
+
+class RegistryPolicySettings(SettingsModel):
+    allow_replication_from: list[AccountId] = Field(default_factory=list)
+    """Accounts allowed to replicate into this registry (ecr:CreateRepository, ecr:ReplicateImage)."""
+    statements: list[dict[str, Any]] = Field(default_factory=list)
+    """Further registry-policy statements, as written in a policy document."""
+
+    @field_validator("statements")
+    @classmethod
+    def _safe_statements(cls, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for index, statement in enumerate(statements):
+            problem = statement_problem(statement)
+            if problem:
+                raise ValueError(f"statement {index}: {problem}")
+        return statements
+
+
+class EcrRegistrySettingsArgs(SettingsModel):
+    """Account-wide ECR settings (one per account and region): scanning, replication, registry policy."""
+
+    region: Region | None = None
+    """Region (default: `aws.region`, then the provider's)."""
+    scanning: ScanningSettings | None = None
+    """Registry scanning configuration; ECR keeps its own default (BASIC, manual) when absent."""
+    replication: ReplicationSettings | None = None
+    """Replication configuration."""
+    policy: RegistryPolicySettings | None = None
+    """Registry policy."""
+
+    @model_validator(mode="after")
+    def _no_self_replication(self):
+        problems = self_replication_problems(self.replication, self.region)
+        if problems:
+            raise cross_field_error(problems)
+        return self
+
+
+def self_replication_problems(replication: ReplicationSettings | None, region: str | None) -> list[tuple[str, str]]:
+    """Destinations that would replicate a registry into itself (same region, no other account)."""
+    problems = []
+    if replication and region:
+        for r_index, rule in enumerate(replication.rules):
+            for d_index, destination in enumerate(rule.destinations):
+                if destination.region == region and destination.registry_id is None:
+                    problems.append((
+                        f"replication.rules[{r_index}].destinations[{d_index}]",
+                        f"replicates {region} into itself; give another region or a registryId",
+                    ))
+    return problems
+
+
+class AwsSettings(EcrRegistryArgs):
+    """The `aws` stack-config section: repositories, plus the account-wide settings this stack owns."""
+
+    registry_settings: EcrRegistrySettingsArgs | None = None
+    """Account-wide settings; set them in exactly one stack per account and region."""
+
+    @model_validator(mode="after")
+    def _no_self_replication_in_inherited_region(self):
+        settings = self.registry_settings
+        if settings is not None and settings.region is None:
+            problems = self_replication_problems(settings.replication, self.region)
+            if problems:
+                raise cross_field_error([(f"registrySettings.{path}", message) for path, message in problems])
+        return self
+
+    def account_settings(self) -> EcrRegistrySettingsArgs | None:
+        """The account-wide settings, inheriting `aws.region` when they name none."""
+        settings = self.registry_settings
+        if settings is None or settings.region is not None or self.region is None:
+            return settings
+        return EcrRegistrySettingsArgs.model_validate({**settings.model_dump(exclude_unset=True), "region": self.region})
