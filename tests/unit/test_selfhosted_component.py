@@ -266,8 +266,8 @@ def test_password_from_a_pulumi_output():
 def test_shared_output_shape(run_stack, two_users):
     run = run_stack(two_users)
     public = run.exports["registries"].value["selfHosted"]
-    assert set(public) == {"kind", "endpoint", "loginServer", "username", "caCertificatePem"}
-    assert public["kind"] == "self-hosted"
+    assert set(public) == {"kind", "endpoint", "loginServer", "username", "caCertificatePem", "passwordExpiresAt"}
+    assert public["kind"] == "self-hosted" and public["passwordExpiresAt"] is None
     assert public["endpoint"] == "https://localhost:5000" and public["loginServer"] == "localhost:5000"
     assert public["username"] == "admin"
     assert public["caCertificatePem"].startswith("-----BEGIN CERTIFICATE-----")
