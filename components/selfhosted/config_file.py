@@ -17,14 +17,18 @@ HTPASSWD_REALM = "registry-platform"
 
 
 def _headers(settings: SelfHostedRegistryArgs) -> dict[str, list[str]]:
-    headers: dict[str, list[str]] = {"X-Content-Type-Options": ["nosniff"]}
+    """User headers, then CORS, then nosniff last so nothing can replace it."""
+    headers: dict[str, list[str]] = {name: list(values) for name, values in settings.http.headers.items()}
     cors = settings.http.cors
     if cors is not None:
-        headers["Access-Control-Allow-Origin"] = list(cors.allow_origins)
+        headers["Access-Control-Allow-Origin"] = [cors.allow_origin]
         headers["Access-Control-Allow-Methods"] = list(cors.allow_methods)
         headers["Access-Control-Allow-Headers"] = list(cors.allow_headers)
-    for name, values in settings.http.headers.items():
-        headers[name] = list(values)
+        if cors.expose_headers:
+            headers["Access-Control-Expose-Headers"] = list(cors.expose_headers)
+        if settings.auth == "htpasswd":
+            headers["Access-Control-Allow-Credentials"] = ["true"]
+    headers["X-Content-Type-Options"] = ["nosniff"]
     return headers
 
 

@@ -14,6 +14,7 @@ import pulumi_docker as docker
 import pulumi_random as random
 
 from ..access import RegistryAccess
+from ..settings.formats import duration_seconds, go_duration
 from ..settings.selfhosted import REGISTRY_CONTAINER_PORT, SelfHostedRegistryArgs
 from .config_file import render_registry_config
 from .layout import LAYOUT
@@ -25,26 +26,44 @@ SECRET_FILE_MODE = "0400"
 PUBLIC_FILE_MODE = "0444"
 
 
-def _labels(args: SelfHostedRegistryArgs, name: str) -> dict[str, str]:
+def _labels(name: str) -> dict[str, str]:
+    """Labels naming where a Docker object comes from (fixed: a volume label change would replace it)."""
     return {
         "org.registry-platform.project": pulumi.get_project(),
         "org.registry-platform.stack": pulumi.get_stack(),
         "org.registry-platform.component": name,
-        **args.container.labels,
     }
 
 
 def _healthcheck(args: SelfHostedRegistryArgs) -> docker.ContainerHealthcheckArgs:
-    """Probe the debug server's /debug/health over the container's loopback (no TLS needed)."""
+    """Probe the debug server's /debug/health over the container's loopback (no TLS needed).
+
+    Durations are declared in Go's canonical form, the form Docker reports back, so that an
+    unchanged config shows no diff.
+    """
     check = args.container.healthcheck
     url = f"http://127.0.0.1:{args.debug.port}/debug/health"
     return docker.ContainerHealthcheckArgs(
         tests=["CMD", "wget", "-q", "-O", "/dev/null", url],
-        interval=check.interval,
-        timeout=check.timeout,
+        interval=go_duration(check.interval),
+        timeout=go_duration(check.timeout),
         retries=check.retries,
-        start_period=check.start_period,
+        start_period=go_duration(check.start_period),
     )
+
+
+def _health_wait_seconds(args: SelfHostedRegistryArgs) -> int:
+    """How long `pulumi up` waits for healthy: long enough for every probe Docker may need, plus a margin."""
+    check = args.container.healthcheck
+    probes = duration_seconds(check.start_period) + (check.retries + 1) * (
+        duration_seconds(check.interval) + duration_seconds(check.timeout)
+    )
+    return int(probes) + 30
+
+
+def default_volume_name(name: str) -> str:
+    """Unique per project, stack and component, and independent of the container name."""
+    return f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}-data"
 
 
 def _ports(args: SelfHostedRegistryArgs) -> list[docker.ContainerPortArgs]:
@@ -81,14 +100,16 @@ class SelfHostedRegistry(pulumi.ComponentResource):
             args = SelfHostedRegistryArgs.model_validate(args)
         super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        labels = _labels(args, name)
+        labels = _labels(name)
 
         image = docker.RemoteImage(f"{name}-image", name=args.image, keep_locally=True, opts=child)
         volume = docker.Volume(
             f"{name}-data",
-            name=args.volume_name,
+            name=args.volume.name or default_volume_name(name),
             labels=[docker.VolumeLabelArgs(label=k, value=v) for k, v in labels.items()],
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.volume.retain_on_delete),
+            opts=pulumi.ResourceOptions(
+                parent=self, retain_on_delete=args.volume.retain_on_delete, ignore_changes=["labels"]
+            ),
         )
         http_secret = random.RandomPassword(f"{name}-http-secret", length=64, special=False, opts=child)
 
@@ -130,17 +151,18 @@ class SelfHostedRegistry(pulumi.ComponentResource):
             f"{name}-container",
             name=args.name,
             image=image.image_id,
-            command=[LAYOUT.config],
+            entrypoints=["registry"],
+            command=["serve", LAYOUT.config],
             envs=["OTEL_TRACES_EXPORTER=none"],
             restart=args.container.restart_policy,
             must_run=True,
             wait=args.container.wait_for_healthy,
-            wait_timeout=120,
+            wait_timeout=_health_wait_seconds(args),
             ports=_ports(args),
             volumes=[docker.ContainerVolumeArgs(volume_name=volume.name, container_path=LAYOUT.data)],
             uploads=uploads,
             healthcheck=_healthcheck(args),
-            labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in labels.items()],
+            labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in {**labels, **args.container.labels}.items()],
             capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"]),
             security_opts=["no-new-privileges:true"],
             memory=args.container.memory_mb,

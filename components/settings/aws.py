@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Callable, Literal
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator
 
-from .base import SettingsModel, StringInput, cross_field_error
+from .base import SettingsModel, StringInput
 
 # ECR repository names: lowercase segments of [a-z0-9] joined by one of . _ -, segments joined by /.
 _SEGMENT = r"[a-z0-9]+(?:[._-][a-z0-9]+)*"
@@ -142,11 +142,10 @@ class EncryptionSettings(SettingsModel):
     kms_key_arn: Annotated[StringInput, _check(kms_arn_problem)] | None = None
     """With `KMS`: the key ARN (or a pulumi.Output); when absent, the component creates a key with rotation on."""
 
-    @model_validator(mode="after")
-    def _arn_needs_kms(self):
-        if self.type == "AES256" and self.kms_key_arn is not None:
-            raise cross_field_error([("kmsKeyArn", "only applies with `type: KMS`")])
-        return self
+    def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
+        if not invalid and self.type == "AES256" and self.kms_key_arn is not None:
+            return [("kmsKeyArn", "only applies with `type: KMS`")]
+        return []
 
 
 class KeepLastRule(SettingsModel):
@@ -161,11 +160,10 @@ class KeepLastRule(SettingsModel):
     description: str | None = None
     """Text shown in the ECR console."""
 
-    @model_validator(mode="after")
-    def _one_selector(self):
-        if self.tag_prefixes is not None and self.tag_patterns is not None:
-            raise cross_field_error([("tagPatterns", "give tagPrefixes or tagPatterns, not both")])
-        return self
+    def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
+        if not invalid & {"tag_prefixes", "tag_patterns"} and self.tag_prefixes is not None and self.tag_patterns is not None:
+            return [("tagPatterns", "give tagPrefixes or tagPatterns, not both")]
+        return []
 
     @property
     def selects_any(self) -> bool:
@@ -217,12 +215,11 @@ class LifecycleSettings(SettingsModel):
     raw_rules: list[RawLifecycleRule] = Field(default_factory=list)
     """Further rules written out as ECR has them (priorities assigned after the typed rules)."""
 
-    @model_validator(mode="after")
-    def _one_any_rule(self):
-        any_rules = [r for r in [*self.keep_last, *self.raw_rules] if r.selects_any]
-        if len(any_rules) > 1:
-            raise cross_field_error([("", "at most one rule may select every image (tagStatus any); ECR evaluates it last")])
-        return self
+    def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
+        rules = [*([] if "keep_last" in invalid else self.keep_last), *([] if "raw_rules" in invalid else self.raw_rules)]
+        if len([rule for rule in rules if rule.selects_any]) > 1:
+            return [("", "at most one rule may select every image (tagStatus any); ECR evaluates it last")]
+        return []
 
     @property
     def empty(self) -> bool:
@@ -327,9 +324,10 @@ class EcrRegistryArgs(SettingsModel):
             seen.add(repository.name)
         return repositories
 
-    @model_validator(mode="after")
-    def _kms_in_region(self):
+    def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
         problems = []
+        if invalid & {"repositories", "region"}:
+            return problems
         for index, repository in enumerate(self.repositories):
             key_region = kms_arn_region(repository.encryption.kms_key_arn)
             if self.region and key_region and key_region != self.region:
@@ -337,9 +335,7 @@ class EcrRegistryArgs(SettingsModel):
                     f"repositories[{index}].encryption.kmsKeyArn",
                     f"the key is in {key_region} but the repository is in {self.region}; ECR needs a key in its own region",
                 ))
-        if problems:
-            raise cross_field_error(problems)
-        return self
+        return problems
 
 
 class ScanningRule(SettingsModel):
@@ -355,19 +351,18 @@ class ScanningSettings(SettingsModel):
     rules: list[ScanningRule] = Field(default_factory=lambda: [ScanningRule()])
     """Scanning rules, at most one per frequency."""
 
-    @model_validator(mode="after")
-    def _frequencies(self):
+    def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
         problems = []
         seen: set[str] = set()
+        if invalid:
+            return problems
         for index, rule in enumerate(self.rules):
             if self.type == "BASIC" and rule.frequency != "SCAN_ON_PUSH":
                 problems.append((f"rules[{index}].frequency", "BASIC scanning supports only SCAN_ON_PUSH; use type ENHANCED for CONTINUOUS_SCAN"))
             if rule.frequency in seen:
                 problems.append((f"rules[{index}].frequency", f"{rule.frequency} appears twice; give one rule per frequency"))
             seen.add(rule.frequency)
-        if problems:
-            raise cross_field_error(problems)
-        return self
+        return problems
 
 
 class ReplicationDestination(SettingsModel):
@@ -390,12 +385,11 @@ class ReplicationSettings(SettingsModel):
     rules: list[ReplicationRule] = Field(min_length=1, max_length=MAX_REPLICATION_RULES)
     """Replication rules (at most 10, at most 25 destinations in all)."""
 
-    @model_validator(mode="after")
-    def _destination_count(self):
-        total = sum(len(rule.destinations) for rule in self.rules)
+    def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
+        total = 0 if invalid else sum(len(rule.destinations) for rule in self.rules)
         if total > MAX_REPLICATION_DESTINATIONS:
-            raise cross_field_error([("rules", f"{total} destinations in all; ECR allows at most {MAX_REPLICATION_DESTINATIONS}")])
-        return self
+            return [("rules", f"{total} destinations in all; ECR allows at most {MAX_REPLICATION_DESTINATIONS}")]
+        return []
 
 
 class RegistryPolicySettings(SettingsModel):
@@ -426,12 +420,10 @@ class EcrRegistrySettingsArgs(SettingsModel):
     policy: RegistryPolicySettings | None = None
     """Registry policy."""
 
-    @model_validator(mode="after")
-    def _no_self_replication(self):
-        problems = self_replication_problems(self.replication, self.region)
-        if problems:
-            raise cross_field_error(problems)
-        return self
+    def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
+        if invalid & {"replication", "region"}:
+            return []
+        return self_replication_problems(self.replication, self.region)
 
 
 def self_replication_problems(replication: ReplicationSettings | None, region: str | None) -> list[tuple[str, str]]:
@@ -454,14 +446,13 @@ class AwsSettings(EcrRegistryArgs):
     registry_settings: EcrRegistrySettingsArgs | None = None
     """Account-wide settings; set them in exactly one stack per account and region."""
 
-    @model_validator(mode="after")
-    def _no_self_replication_in_inherited_region(self):
+    def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
+        problems = super().cross_field_problems(invalid)
         settings = self.registry_settings
-        if settings is not None and settings.region is None:
-            problems = self_replication_problems(settings.replication, self.region)
-            if problems:
-                raise cross_field_error([(f"registrySettings.{path}", message) for path, message in problems])
-        return self
+        if not invalid & {"registry_settings", "region"} and settings is not None and settings.region is None:
+            inherited = self_replication_problems(settings.replication, self.region)
+            problems += [(f"registrySettings.{path}", message) for path, message in inherited]
+        return problems
 
     def account_settings(self) -> EcrRegistrySettingsArgs | None:
         """The account-wide settings, inheriting `aws.region` when they name none."""

@@ -14,13 +14,28 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Union
 
 import pulumi
-from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, SecretStr, ValidationError, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PlainSerializer,
+    PlainValidator,
+    SecretStr,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 
 class SettingsModel(BaseModel):
-    """Base of every config model: camelCase keys in YAML, snake_case in Python, unknown keys rejected."""
+    """Base of every config model: camelCase keys in YAML, snake_case in Python, unknown keys rejected.
+
+    Checks that involve several fields go in `cross_field_problems`. They run after the fields
+    validate, and also when some fields fail (skipping those fields), so that one run of
+    validation reports every problem at once.
+    """
 
     model_config = ConfigDict(
         alias_generator=to_camel,
@@ -32,6 +47,69 @@ class SettingsModel(BaseModel):
         use_attribute_docstrings=True,
         hide_input_in_errors=True,
     )
+
+    def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
+        """(sub-path, message) for each problem between fields; fields named in `invalid` failed
+        their own validation and must not be read."""
+        return []
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _with_cross_field_problems(cls, data: Any, handler):
+        try:
+            model = handler(data)
+        except ValidationError as error:
+            raise _with_partial_cross_field_problems(cls, data, error) from None
+        problems = model.cross_field_problems(frozenset())
+        if problems:
+            raise cross_field_error(problems)
+        return model
+
+
+def _field_values(cls: type[SettingsModel], data: dict, invalid: set[str]) -> dict[str, Any]:
+    """The fields of `data` that validate on their own (the others are left to their defaults)."""
+    values: dict[str, Any] = {}
+    for name, field in cls.model_fields.items():
+        if name in invalid:
+            continue
+        for key in (field.alias, name):
+            if key in data:
+                annotation = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+                values[name] = TypeAdapter(annotation).validate_python(data[key])
+                break
+    return values
+
+
+def _with_partial_cross_field_problems(cls: type[SettingsModel], data: Any, error: ValidationError) -> ValidationError:
+    """`error`, plus the cross-field problems among the fields that did validate."""
+    if not isinstance(data, dict):
+        return error
+    invalid = set()
+    for item in error.errors():
+        if item["loc"]:
+            field = next((n for n, f in cls.model_fields.items() if item["loc"][0] in (n, f.alias)), None)
+            invalid.add(field or str(item["loc"][0]))
+    try:
+        partial = cls.model_construct(**_field_values(cls, data, invalid))
+        extra = partial.cross_field_problems(frozenset(invalid))
+    except ValidationError:
+        return error
+    if not extra:
+        return error
+    details = [
+        InitErrorDetails(
+            type=PydanticCustomError(
+                item["type"],
+                item["msg"].replace("{", "{{").replace("}", "}}"),
+                item.get("ctx") if item["type"] == "cross_field" else None,
+            ),
+            loc=item["loc"],
+            input=item.get("input"),
+        )
+        for item in error.errors()
+    ]
+    details.append(InitErrorDetails(type=cross_field_error(extra), loc=(), input=data))
+    return ValidationError.from_exception_data(cls.__name__, details, hide_input=True)
 
 
 def _to_secret(value: Any) -> SecretStr | pulumi.Output:
@@ -82,6 +160,21 @@ StringInput = Annotated[
 """A plain setting that a Python user may also pass as a `pulumi.Output` (a key ARN made elsewhere)."""
 
 
+def secret_paths(value: Any, path: str = "") -> list[str]:
+    """Config paths of the plain-string secrets in a settings tree (for the plain-text check)."""
+    found: list[str] = []
+    if isinstance(value, SecretStr):
+        found.append(path)
+    elif isinstance(value, BaseModel):
+        for name, field in type(value).model_fields.items():
+            key = field.alias or name
+            found.extend(secret_paths(getattr(value, name), f"{path}.{key}" if path else key))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            found.extend(secret_paths(item, f"{path}[{index}]"))
+    return found
+
+
 def secret_output(value: SecretStr | pulumi.Output | None) -> pulumi.Output | None:
     """Turn a `SecretInput` value into an Output that Pulumi keeps secret."""
     if value is None:
@@ -124,6 +217,8 @@ def format_path(root: str, loc: tuple[Any, ...]) -> str:
     """`("users", 1, "name")` under `selfHosted` -> `selfHosted.users[1].name`."""
     path = root
     for part in loc:
+        if part == "[key]":
+            continue
         if isinstance(part, int):
             path += f"[{part}]"
         else:
@@ -150,6 +245,8 @@ def _valid_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     """The camelCase keys valid at `loc` inside `model` (for suggesting a fix to a typo)."""
     models = [model]
     for part in loc:
+        if part == "[key]":
+            continue
         if isinstance(part, int):
             continue
         next_models = []

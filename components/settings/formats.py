@@ -57,9 +57,15 @@ def image_reference_problem(value: str) -> str | None:
             "e.g. registry:2.8.3 or registry@sha256:..."
         )
     tag, digest = match.group("tag"), match.group("digest")
-    if digest is None and (tag is None or tag == "latest"):
-        return f"'{value}' is not pinned; give a version tag (e.g. registry:2.8.3) or a digest (@sha256:...)"
+    if digest is None and (tag is None or _FLOATING_TAG.match(tag)):
+        return (
+            f"'{value}' is not pinned (the tag moves to new releases); give a full version tag "
+            "(e.g. registry:2.8.3) or a digest (@sha256:...)"
+        )
     return None
+
+
+_FLOATING_TAG = re.compile(r"^(latest|stable|edge|main|master|v?\d+(\.\d+)?)$")
 
 
 _GO_DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$")
@@ -97,3 +103,31 @@ def docker_name_problem(value: str) -> str | None:
     if _DOCKER_NAME.match(value):
         return None
     return f"'{value}' is not a Docker object name; use letters, digits, '_', '.', '-', starting with a letter or digit"
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def duration_seconds(value: str) -> float:
+    """Seconds in a Go duration (`1h30m` -> 5400.0)."""
+    return sum(float(number) * _UNIT_SECONDS[unit] for number, unit in _DURATION_PART.findall(value))
+
+
+def go_duration(value: str) -> str:
+    """The canonical text Go's `time.Duration.String()` prints (`1m` -> `1m0s`, `90s` -> `1m30s`).
+
+    Docker reports durations back in this form; declaring them so keeps `pulumi up` from seeing a diff.
+    """
+    total_ms = round(duration_seconds(value) * 1000)
+    if total_ms < 1000:
+        return f"{total_ms}ms" if total_ms else "0s"
+    hours, rest = divmod(total_ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    text = f"{seconds}.{millis:03d}".rstrip("0").rstrip(".") + "s"
+    if hours:
+        return f"{hours}h{minutes}m{text}"
+    if minutes:
+        return f"{minutes}m{text}"
+    return text

@@ -7,11 +7,13 @@ bind, delete API off, pinned image.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Callable, Literal
 
-from pydantic import AfterValidator, Field, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, Field, SecretStr, field_validator
 
-from .base import SecretInput, SettingsModel, cross_field_error
+from .base import SecretInput, SettingsModel
+from .certificates import certificate_names, covers, key_problem, load_certificate
 from .formats import (
     docker_name_problem,
     duration_problem,
@@ -46,6 +48,29 @@ def _ip_problem(value: str) -> str | None:
 IpAddress = Annotated[str, _check(_ip_problem)]
 
 
+def _header_name_problem(value: str) -> str | None:
+    if re.match(r"^[A-Za-z0-9][A-Za-z0-9-]*$", value):
+        return None
+    return f"'{value}' is not an HTTP header name (letters, digits and '-')"
+
+
+def _origin_problem(value: str) -> str | None:
+    if value == "*":
+        return "'*' cannot be combined with credentials; name the UI's origin (https://ui.example.com)"
+    if re.match(r"^https?://[A-Za-z0-9.-]+(:\d+)?$", value):
+        return None
+    return f"'{value}' is not an origin (scheme://host[:port], e.g. https://ui.example.com)"
+
+
+def _host_problem(value: str) -> str | None:
+    if value.startswith("*"):
+        return f"'{value}' is a wildcard; give the host name clients use"
+    return san_problem(value)
+
+
+HeaderName = Annotated[str, _check(_header_name_problem)]
+
+
 class UserSettings(SettingsModel):
     """An htpasswd user. Every htpasswd user can push and pull (per-user roles need token auth)."""
 
@@ -71,7 +96,9 @@ class TlsSettings(SettingsModel):
 
     mode: Literal["generated", "provided", "disabled"] = "generated"
     """`generated` (private CA + server certificate), `provided` (bring your own), `disabled` (plain HTTP)."""
-    sans: list[Annotated[str, _check(san_problem)]] = Field(default_factory=lambda: ["localhost", "127.0.0.1"])
+    sans: list[Annotated[str, _check(san_problem)]] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1"], min_length=1
+    )
     """Subject alternative names of the generated server certificate: DNS names and IP addresses."""
     key_algorithm: Literal["ECDSA", "RSA"] = "ECDSA"
     """Key type of the generated CA and server keys (ECDSA P-256, or RSA with `rsaBits`)."""
@@ -94,27 +121,53 @@ class TlsSettings(SettingsModel):
     ca_certificate_pem: str | None = None
     """`provided` mode: the CA that clients should trust (exported as the CA output)."""
 
-    @model_validator(mode="after")
-    def _mode_fields(self):
-        provided = {"certificatePem": self.certificate_pem, "privateKeyPem": self.private_key_pem}
+    def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+        fields = {"certificatePem": "certificate_pem", "privateKeyPem": "private_key_pem"}
+        if "mode" in invalid:
+            return problems
         if self.mode == "provided":
-            missing = [key for key, value in provided.items() if value is None]
-            if missing:
-                raise ValueError(f"mode `provided` needs {' and '.join(missing)}")
-            if isinstance(self.certificate_pem, str) and "-----BEGIN CERTIFICATE-----" not in self.certificate_pem:
-                raise ValueError("certificatePem is not a PEM certificate (-----BEGIN CERTIFICATE-----)")
-            key = self.private_key_pem
-            if isinstance(key, SecretStr) and "PRIVATE KEY-----" not in key.get_secret_value():
-                raise ValueError("privateKeyPem is not a PEM private key (-----BEGIN ... PRIVATE KEY-----)")
+            for key, attribute in fields.items():
+                if attribute not in invalid and getattr(self, attribute) is None:
+                    problems.append((key, "mode `provided` needs it"))
+            problems.extend(self._provided_problems(invalid))
         else:
-            given = [key for key, value in provided.items() if value is not None]
-            if self.ca_certificate_pem is not None:
-                given.append("caCertificatePem")
-            if given:
-                raise ValueError(f"{', '.join(given)} only apply with mode `provided` (mode is `{self.mode}`)")
-        if not self.sans:
-            raise ValueError("sans must name at least one DNS name or IP address")
-        return self
+            for key, attribute in {**fields, "caCertificatePem": "ca_certificate_pem"}.items():
+                if attribute not in invalid and getattr(self, attribute) is not None:
+                    problems.append((key, f"only applies with mode `provided` (mode is `{self.mode}`)"))
+        if self.mode == "generated" and not invalid & {"validity_hours", "early_renewal_hours", "ca_validity_hours"}:
+            if self.early_renewal_hours >= self.validity_hours:
+                problems.append((
+                    "earlyRenewalHours",
+                    f"must be less than validityHours ({self.validity_hours}); "
+                    "otherwise every `pulumi up` issues a new certificate and replaces the container",
+                ))
+            if self.validity_hours > self.ca_validity_hours:
+                problems.append(("validityHours", f"must not exceed caValidityHours ({self.ca_validity_hours})"))
+        return problems
+
+    def _provided_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
+        if "certificate_pem" in invalid or not isinstance(self.certificate_pem, str):
+            return []
+        certificate = load_certificate(self.certificate_pem)
+        if certificate is None:
+            return [("certificatePem", "is not a PEM certificate (-----BEGIN CERTIFICATE-----)")]
+        key = self.private_key_pem
+        if "private_key_pem" not in invalid and isinstance(key, SecretStr):
+            problem = key_problem(certificate, key.get_secret_value())
+            if problem:
+                return [("privateKeyPem", problem)]
+        if self.ca_certificate_pem is not None and load_certificate(self.ca_certificate_pem) is None:
+            return [("caCertificatePem", "is not a PEM certificate (-----BEGIN CERTIFICATE-----)")]
+        return []
+
+    @property
+    def provided_names(self) -> list[str] | None:
+        """The names the provided certificate is valid for (None when there is none to read)."""
+        if self.mode != "provided" or not isinstance(self.certificate_pem, str):
+            return None
+        certificate = load_certificate(self.certificate_pem)
+        return certificate_names(certificate) if certificate else None
 
     @property
     def dns_names(self) -> list[str]:
@@ -161,25 +214,39 @@ class StorageSettings(SettingsModel):
 
 
 class CorsSettings(SettingsModel):
-    """CORS response headers, e.g. for a registry UI served from another origin."""
+    """CORS response headers, for a registry UI served from another origin."""
 
-    allow_origins: list[str] = Field(min_length=1)
-    """Values of Access-Control-Allow-Origin, e.g. `https://ui.example.com` (or `*`)."""
+    allow_origin: Annotated[str, _check(_origin_problem)]
+    """The one origin allowed (Access-Control-Allow-Origin), e.g. `https://ui.example.com`."""
     allow_methods: list[Literal["HEAD", "GET", "OPTIONS", "DELETE", "POST", "PUT", "PATCH"]] = Field(
-        default_factory=lambda: ["HEAD", "GET", "OPTIONS", "DELETE"]
+        default_factory=lambda: ["HEAD", "GET", "OPTIONS", "DELETE"], min_length=1
     )
     """Values of Access-Control-Allow-Methods."""
-    allow_headers: list[str] = Field(default_factory=lambda: ["Authorization", "Accept", "Cache-Control"])
+    allow_headers: list[HeaderName] = Field(
+        default_factory=lambda: ["Authorization", "Accept", "Cache-Control"], min_length=1
+    )
     """Values of Access-Control-Allow-Headers."""
+    expose_headers: list[HeaderName] = Field(default_factory=lambda: ["Docker-Content-Digest"])
+    """Values of Access-Control-Expose-Headers (a UI needs the digest to delete by it)."""
 
 
 class HttpSettings(SettingsModel):
-    headers: dict[str, list[str]] = Field(default_factory=dict)
-    """Extra response headers (`X-Content-Type-Options: nosniff` is always sent)."""
+    headers: dict[HeaderName, Annotated[list[str], Field(min_length=1)]] = Field(default_factory=dict)
+    """Extra response headers (`X-Content-Type-Options: nosniff` is always sent and cannot be replaced)."""
     cors: CorsSettings | None = None
     """CORS headers; off unless set."""
     http2_disabled: bool = False
     """Turn HTTP/2 off (can help push throughput on some networks)."""
+
+    @field_validator("headers")
+    @classmethod
+    def _no_nosniff_override(cls, headers: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name in headers:
+            if name.lower() == "x-content-type-options":
+                raise ValueError("X-Content-Type-Options is always `nosniff` and cannot be set here")
+            if name.lower().startswith("access-control-"):
+                raise ValueError(f"{name}: set CORS headers with `http.cors`")
+        return headers
 
 
 class DebugSettings(SettingsModel):
@@ -227,7 +294,7 @@ class ContainerSettings(SettingsModel):
     memory_mb: int | None = Field(None, ge=64)
     """Memory limit in MiB (no limit when absent)."""
     labels: dict[str, str] = Field(default_factory=dict)
-    """Extra Docker labels on the container and volume."""
+    """Extra Docker labels on the container."""
     healthcheck: ContainerHealthcheckSettings = Field(default_factory=ContainerHealthcheckSettings)
     """Docker health check (probes /debug/health inside the container)."""
     wait_for_healthy: bool = True
@@ -240,7 +307,8 @@ class ContainerSettings(SettingsModel):
 
 class VolumeSettings(SettingsModel):
     name: Annotated[str, _check(docker_name_problem)] | None = None
-    """Docker volume holding /var/lib/registry (default `<name>-data`)."""
+    """Docker volume holding /var/lib/registry (default `<project>-<stack>-<component>-data`, e.g.
+    `registry-platform-dev-self-hosted-data`; renaming the container keeps the data)."""
     retain_on_delete: bool = True
     """Keep the volume (and its images) when the stack is destroyed."""
 
@@ -252,7 +320,7 @@ class SelfHostedRegistryArgs(SettingsModel):
     """Docker container name."""
     image: Annotated[str, _check(image_reference_problem)] = DEFAULT_IMAGE
     """Pinned registry image: a version tag or a digest (`registry:2.8.3`, `registry@sha256:...`)."""
-    host: Annotated[str, _check(san_problem)] = "localhost"
+    host: Annotated[str, _check(_host_problem)] = "localhost"
     """Host name clients use; must be one of `tls.sans` when TLS is generated."""
     port: Port = 5000
     """Host port the registry is published on."""
@@ -291,32 +359,34 @@ class SelfHostedRegistryArgs(SettingsModel):
             seen.add(user.name)
         return users
 
-    @model_validator(mode="after")
-    def _consistent(self):
+    def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
         problems: list[tuple[str, str]] = []
-        if self.auth == "htpasswd":
-            if not self.users:
+        if "auth" not in invalid and self.auth == "htpasswd":
+            if "users" not in invalid and not self.users:
                 problems.append(("users", "auth `htpasswd` needs at least one user (or set `auth: none` explicitly)"))
-            if self.tls.mode == "disabled":
+            if "tls" not in invalid and self.tls.mode == "disabled":
                 problems.append((
                     "tls.mode",
                     "auth `htpasswd` needs TLS: docker clients refuse basic auth over plain HTTP "
                     "(use `generated` or `provided`)",
                 ))
-        elif self.users:
+        elif "auth" not in invalid and "users" not in invalid and self.users:
             problems.append(("users", "users are only used with `auth: htpasswd` (auth is `none`)"))
-        if self.tls.mode == "generated" and self.host not in self.tls.sans:
-            problems.append((
-                "host",
-                f"'{self.host}' is not in tls.sans {self.tls.sans}; clients would reject the certificate",
-            ))
-        if self.debug.port == REGISTRY_CONTAINER_PORT:
-            problems.append(("debug.port", f"must differ from the registry's own port {REGISTRY_CONTAINER_PORT}"))
-        if self.debug.publish and self.debug.effective_host_port == self.port:
-            problems.append(("debug.hostPort", f"{self.debug.effective_host_port} collides with `port` {self.port}"))
-        if problems:
-            raise cross_field_error(problems)
-        return self
+        if not invalid & {"tls", "host"}:
+            if self.tls.mode == "generated" and self.host not in self.tls.sans:
+                problems.append((
+                    "host",
+                    f"'{self.host}' is not in tls.sans {self.tls.sans}; clients would reject the certificate",
+                ))
+            names = self.tls.provided_names
+            if names is not None and not covers(names, self.host):
+                problems.append(("host", f"'{self.host}' is not among the provided certificate's names {names}"))
+        if "debug" not in invalid:
+            if self.debug.port == REGISTRY_CONTAINER_PORT:
+                problems.append(("debug.port", f"must differ from the registry's own port {REGISTRY_CONTAINER_PORT}"))
+            if "port" not in invalid and self.debug.publish and self.debug.effective_host_port == self.port:
+                problems.append(("debug.hostPort", f"{self.debug.effective_host_port} collides with `port` {self.port}"))
+        return problems
 
     @property
     def login_server(self) -> str:
@@ -336,6 +406,3 @@ class SelfHostedRegistryArgs(SettingsModel):
     def user_names(self) -> list[str]:
         return [user.name for user in self.users]
 
-    @property
-    def volume_name(self) -> str:
-        return self.volume.name or f"{self.name}-data"

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
-import pulumi
-
-from .base import SettingsModel, parse_section
+from .base import Problem, SettingsError, SettingsModel, parse_section, secret_paths
 from .aws import AwsSettings
 from .selfhosted import SelfHostedRegistryArgs
 
@@ -40,13 +38,32 @@ def _namespace_values() -> dict[str, Any]:
     return values
 
 
+def plain_text_secret_problems(settings: StackSettings, is_secret: Callable[[str], bool]) -> list[Problem]:
+    """Secret settings (passwords, private keys) written in plain text in the stack file."""
+    problems = []
+    for path in secret_paths(settings):
+        key = path.split(".", 1)[0].split("[", 1)[0]
+        if not is_secret(f"{NAMESPACE}:{key}"):
+            problems.append(
+                Problem(path, f"is a secret but is stored in plain text; set it with `pulumi config set --secret --path '{path}' ...`")
+            )
+    return problems
+
+
 def load_stack_settings(values: dict[str, Any] | None = None) -> StackSettings:
     """Validate the stack config (or `values`, keyed like the YAML) into `StackSettings`.
 
-    Raises `SettingsError` listing every problem, each with its config path.
+    Raises `SettingsError` listing every problem, each with its config path. Read from the engine,
+    secret settings must have been set as config secrets.
     """
+    from_engine = values is None
     if values is None:
         values = _namespace_values()
     settings = parse_section(StackSettings, values, root="")
-    pulumi.log.debug(f"registry-platform: enabled sections: {sorted(settings.model_fields_set)}")
+    if from_engine:
+        from pulumi.runtime.config import is_config_secret
+
+        problems = plain_text_secret_problems(settings, is_config_secret)
+        if problems:
+            raise SettingsError(problems)
     return settings

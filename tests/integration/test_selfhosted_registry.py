@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.certs import brought_certificate
 from tests.support.harness import run_program
 from tests.support.oci import layout_digest, skopeo, write_image
 from tests.support.registry_process import RegistryProcess, materialise
@@ -30,8 +31,8 @@ TAG = "1.0"
 class Deployed:
     """One run of the stack program turned into a running registry."""
 
-    def __init__(self, config: dict, tmp: Path):
-        self.run = run_program(config)
+    def __init__(self, config: dict, tmp: Path, secret_keys: list[str] | None = None):
+        self.run = run_program(config, secret_keys=secret_keys)
         uploads = self.run.one(CONTAINER).inputs["uploads"]
         public = self.run.exports["registries"].value["selfHosted"]
         self.passwords = self.run.exports.get("selfHostedUserPasswords")
@@ -44,10 +45,10 @@ class Deployed:
     def creds(self, user: str) -> str:
         return f"{user}:{self.passwords[user]}"
 
-    def push(self, layout: Path, reference: str, creds: str) -> subprocess.CompletedProcess:
+    def push(self, layout: Path, reference: str, creds: str, host: str | None = None) -> subprocess.CompletedProcess:
         digest_file = self.tmp / "pushed.digest"
         return skopeo(
-            "copy", "--digestfile", str(digest_file), f"oci:{layout}:{TAG}", f"docker://{self.host}/{reference}",
+            "copy", "--digestfile", str(digest_file), f"oci:{layout}:{TAG}", f"docker://{host or self.host}/{reference}",
             "--dest-creds", creds, "--dest-cert-dir", str(self.m.ca_dir),
         )
 
@@ -175,9 +176,9 @@ def test_health_endpoint_used_by_the_container_healthcheck(deployed):
     assert caught.value.code == 404
 
 
-def start(tmp: Path, self_hosted: dict) -> "Deployed":
+def start(tmp: Path, self_hosted: dict, secret_keys: list[str] | None = None) -> "Deployed":
     tmp.mkdir()
-    deployment = Deployed({"selfHosted": self_hosted}, tmp)
+    deployment = Deployed({"selfHosted": self_hosted}, tmp, secret_keys)
     deployment.registry.start()
     return deployment
 
@@ -218,3 +219,58 @@ def test_delete_is_refused_by_default(deployed, image):
     admin = ("admin", deployed.passwords["admin"])
     status, _, _ = deployed.registry.request(f"/v2/{REPO}/manifests/{digest}", auth=admin, method="DELETE")
     assert status == 405
+
+
+def test_the_localhost_name_of_the_dev_stack_verifies(deployed, image):
+    """The dev stack's login server is localhost:5000: the DNS SAN, not only the IP, must verify."""
+    layout, _ = image
+    pushed = deployed.push(layout, f"{REPO}:{TAG}", deployed.creds("ci"), host=f"localhost:{deployed.m.port}")
+    assert pushed.returncode == 0, pushed.stderr
+
+
+def test_rsa_keys_serve_tls(tmp_path, image):
+    deployment = start(tmp_path / "rsa", {"users": [{"name": "admin"}], "tls": {"keyAlgorithm": "RSA", "rsaBits": 2048}})
+    try:
+        assert deployment.push(image[0], f"{REPO}:{TAG}", deployment.creds("admin")).returncode == 0
+    finally:
+        deployment.registry.kill()
+
+
+def test_a_brought_certificate_serves_tls(tmp_path, image):
+    brought = brought_certificate(["registry.test", "127.0.0.1"])
+    deployment = start(
+        tmp_path / "provided",
+        {"users": [{"name": "admin", "password": "brought-cert-password-1"}], "host": "registry.test",
+         "tls": {"mode": "provided", "certificatePem": brought.certificate_pem,
+                 "privateKeyPem": brought.private_key_pem, "caCertificatePem": brought.ca_certificate_pem}},
+        secret_keys=["registry-platform:selfHosted"],
+    )
+    try:
+        assert (deployment.m.ca_dir / "ca.crt").read_text() == brought.ca_certificate_pem
+        pushed = deployment.push(image[0], f"{REPO}:{TAG}", "admin:brought-cert-password-1")
+        assert pushed.returncode == 0, pushed.stderr
+    finally:
+        deployment.registry.kill()
+
+
+def test_cors_and_security_headers(tmp_path):
+    deployment = start(tmp_path / "cors", {
+        "users": [{"name": "admin"}],
+        "http": {"cors": {"allowOrigin": "https://ui.example.com"}, "headers": {"X-Frame-Options": ["DENY"]}},
+    })
+    try:
+        admin = ("admin", deployment.passwords["admin"])
+        status, headers, _ = deployment.registry.request(
+            "/v2/_catalog", auth=admin, headers={"Origin": "https://ui.example.com"})
+        assert status == 200
+        assert headers.get_all("Access-Control-Allow-Origin") == ["https://ui.example.com"]
+        assert headers["Access-Control-Allow-Credentials"] == "true"
+        assert headers["Access-Control-Expose-Headers"] == "Docker-Content-Digest"
+        assert headers.get_all("X-Content-Type-Options") == ["nosniff"]
+        assert headers["X-Frame-Options"] == "DENY"
+        # Known limit of registry 2.8 with htpasswd: an unauthenticated CORS preflight gets 401.
+        status, _, _ = deployment.registry.request("/v2/_catalog", method="OPTIONS",
+                                                   headers={"Origin": "https://ui.example.com"})
+        assert status == 401
+    finally:
+        deployment.registry.kill()

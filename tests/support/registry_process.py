@@ -131,8 +131,11 @@ class RegistryProcess:
 
     def request(
         self, path: str, *, auth: tuple[str, str] | None = None, method: str = "GET", headers: dict | None = None
-    ) -> tuple[int, dict, bytes]:
-        """An HTTP request verified against the generated CA; returns (status, headers, body)."""
+    ) -> tuple[int, Any, bytes]:
+        """An HTTP request verified against the generated CA; returns (status, headers, body).
+
+        The headers are an `email.message.Message`: `headers[name]` or `headers.get_all(name)`.
+        """
         request = urllib.request.Request(self.base_url + path, method=method, headers=headers or {})
         if auth:
             import base64
@@ -141,6 +144,6 @@ class RegistryProcess:
             request.add_header("Authorization", f"Basic {token}")
         try:
             with urllib.request.urlopen(request, context=self.ssl_context(), timeout=10) as response:
-                return response.status, dict(response.headers), response.read()
+                return response.status, response.headers, response.read()
         except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read()
+            return error.code, error.headers, error.read()

@@ -56,7 +56,7 @@ def test_settings_reach_the_config():
         storage={"deleteEnabled": True, "blobDescriptorCache": "none", "readOnly": True,
                  "uploadPurging": {"enabled": False, "age": "72h", "interval": "12h", "dryRun": True}},
         http={"headers": {"X-Frame-Options": ["DENY"]}, "http2Disabled": True,
-              "cors": {"allowOrigins": ["https://ui.example.com"]}},
+              "cors": {"allowOrigin": "https://ui.example.com"}},
         debug={"port": 5002, "prometheus": True, "publish": True},
         health={"storageDriverCheck": False, "interval": "30s", "threshold": 5},
         tls={"minimumVersion": "tls1.3"},
@@ -75,6 +75,9 @@ def test_settings_reach_the_config():
     assert headers["Access-Control-Allow-Origin"] == ["https://ui.example.com"]
     assert headers["Access-Control-Allow-Methods"] == ["HEAD", "GET", "OPTIONS", "DELETE"]
     assert headers["Access-Control-Allow-Headers"] == ["Authorization", "Accept", "Cache-Control"]
+    assert headers["Access-Control-Expose-Headers"] == ["Docker-Content-Digest"]
+    assert headers["Access-Control-Allow-Credentials"] == ["true"]
+    assert list(headers)[-1] == "X-Content-Type-Options"
     assert config["http"]["http2"] == {"disabled": True}
     assert config["http"]["debug"] == {"addr": "0.0.0.0:5002", "prometheus": {"enabled": True, "path": "/metrics"}}
     assert config["health"]["storagedriver"] == {"enabled": False, "interval": "30s", "threshold": 5}
@@ -82,9 +85,10 @@ def test_settings_reach_the_config():
 
 
 def test_no_auth_and_no_tls_sections_when_switched_off():
-    args = SelfHostedRegistryArgs(auth="none", tls={"mode": "disabled"})
+    args = SelfHostedRegistryArgs(auth="none", tls={"mode": "disabled"}, http={"cors": {"allowOrigin": "http://ui:8080"}})
     config = yaml.safe_load(render_registry_config(args, http_secret="x"))
     assert "auth" not in config and "tls" not in config["http"]
+    assert "Access-Control-Allow-Credentials" not in config["http"]["headers"]
 
 
 def test_render_is_pure_and_needs_a_secret():

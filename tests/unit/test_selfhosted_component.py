@@ -15,6 +15,7 @@ import pulumi
 
 from components.selfhosted import LAYOUT, SelfHostedRegistry
 from components.settings import SelfHostedRegistryArgs
+from tests.support.certs import brought_certificate
 from tests.support.harness import run_under_mocks
 
 COMPONENT = "registry-platform:selfhosted:SelfHostedRegistry"
@@ -67,16 +68,20 @@ def test_image_volume_and_container_inputs(run_stack, two_users):
     image = run.one(IMAGE)
     assert image.inputs["name"] == "registry:2.8.3" and image.inputs["keepLocally"] is True
     volume = run.one(VOLUME)
-    assert volume.inputs["name"] == "registry-data"
+    assert volume.inputs["name"] == "registry-platform-dev-self-hosted-data"
     assert volume.request.retainOnDelete is True
+    assert list(volume.request.ignoreChanges) == ["labels"]
+    assert {label["label"] for label in volume.inputs["labels"]} == {
+        "org.registry-platform.project", "org.registry-platform.stack", "org.registry-platform.component"}
     container = run.one(CONTAINER).inputs
     assert container["name"] == "registry"
     assert container["image"] == image.outputs["imageId"]
-    assert container["command"] == [LAYOUT.config]
+    assert container["entrypoints"] == ["registry"]
+    assert container["command"] == ["serve", LAYOUT.config]
     assert container["restart"] == "unless-stopped"
     assert container["mustRun"] is True and container["wait"] is True
     assert container["ports"] == [{"internal": 5000, "external": 5000, "ip": "127.0.0.1"}]
-    assert container["volumes"] == [{"volumeName": "registry-data", "containerPath": "/var/lib/registry"}]
+    assert container["volumes"] == [{"volumeName": volume.inputs["name"], "containerPath": "/var/lib/registry"}]
     assert container["capabilities"] == {"drops": ["ALL"]}
     assert container["securityOpts"] == ["no-new-privileges:true"]
     assert container["logDriver"] == "json-file"
@@ -88,6 +93,7 @@ def test_image_volume_and_container_inputs(run_stack, two_users):
         "retries": 3,
         "startPeriod": "10s",
     }
+    assert container["waitTimeout"] == 10 + 4 * (30 + 5) + 30
     labels = {label["label"]: label["value"] for label in container["labels"]}
     assert labels["org.registry-platform.stack"] == "dev"
     assert labels["org.registry-platform.project"] == "registry-platform"
@@ -157,7 +163,9 @@ def test_tls_resources_chain_and_sans(run_stack):
 
 def test_rsa_keys_when_asked(run_stack):
     run = run_stack({"selfHosted": {"users": [{"name": "admin"}], "tls": {"keyAlgorithm": "RSA", "rsaBits": 2048}}})
-    for key in run.of_type(KEY):
+    keys = run.of_type(KEY)
+    assert len(keys) == 2
+    for key in keys:
         assert key.inputs == {"algorithm": "RSA", "rsaBits": 2048}
 
 
@@ -279,14 +287,17 @@ def test_shared_output_shape(run_stack, two_users):
     assert base64.b64decode(auth).decode() == f"admin:{admin_password}"
     assert json.loads(run.exports["dockerConfigJson"].value) == json.loads(credentials["dockerConfigJson"])
     details = run.exports["selfHosted"].value
-    assert details["containerName"] == "registry" and details["volumeName"] == "registry-data"
+    assert details["containerName"] == "registry"
+    assert details["volumeName"] == "registry-platform-dev-self-hosted-data"
     assert details["users"] == ["admin", "ci"]
 
 
 def test_second_run_with_unchanged_config_changes_nothing(run_stack, stack_state, two_users):
+    """Only what the program declares: provider-side diffs (how Docker reports values back) are not seen here."""
     first = run_stack(two_users, state=stack_state)
     second = run_stack(two_users, state=stack_state)
     assert first.one(CONTAINER).inputs == second.one(CONTAINER).inputs
+    assert {(r.type, r.name) for r in first.resources} == {(r.type, r.name) for r in second.resources}
     for a, b in zip(sorted(first.resources, key=lambda r: (r.type, r.name)),
                     sorted(second.resources, key=lambda r: (r.type, r.name))):
         assert (a.type, a.name, a.inputs) == (b.type, b.name, b.inputs)
@@ -299,22 +310,41 @@ def test_fresh_state_does_change_the_secrets(run_stack, two_users):
 
 
 def test_provided_tls_uses_the_given_files(run_stack):
-    cert = "-----BEGIN CERTIFICATE-----\nMIIBcert\n-----END CERTIFICATE-----\n"
-    key = "-----BEGIN PRIVATE KEY-----\nMIIBkey\n-----END PRIVATE KEY-----\n"
-    ca = "-----BEGIN CERTIFICATE-----\nMIIBca\n-----END CERTIFICATE-----\n"
+    brought = brought_certificate(["registry.example.com"])
     run = run_stack(
         {"selfHosted": {"users": [{"name": "admin"}], "host": "registry.example.com",
-                        "tls": {"mode": "provided", "certificatePem": cert, "privateKeyPem": key,
-                                "caCertificatePem": ca}}},
+                        "tls": {"mode": "provided", "certificatePem": brought.certificate_pem,
+                                "privateKeyPem": brought.private_key_pem,
+                                "caCertificatePem": brought.ca_certificate_pem}}},
         secret_keys=["registry-platform:selfHosted"],
     )
     assert not run.of_type(KEY) and not run.of_type(CA_CERT) and not run.of_type(SIGNED)
     files = uploads(run)
-    assert files[LAYOUT.certificate]["content"] == cert
-    assert files[LAYOUT.private_key]["content"] == key
+    assert files[LAYOUT.certificate]["content"] == brought.certificate_pem
+    assert files[LAYOUT.private_key]["content"] == brought.private_key_pem
     public = run.exports["registries"].value["selfHosted"]
-    assert public["caCertificatePem"] == ca and public["loginServer"] == "registry.example.com:5000"
-    assert key not in json.dumps(public)
+    assert public["caCertificatePem"] == brought.ca_certificate_pem
+    assert public["loginServer"] == "registry.example.com:5000"
+    assert brought.private_key_pem not in json.dumps(run.exports["selfHosted"].value)
+
+
+def test_plain_text_secret_in_the_stack_file_registers_nothing(run_stack):
+    run = run_stack({"selfHosted": {"users": [{"name": "admin", "password": "plain-text-password"}]}}, expect_error=True)
+    assert "selfHosted.users[0].password: is a secret but is stored in plain text" in str(run.error)
+    assert "plain-text-password" not in str(run.error)
+    assert run.resources == []
+
+
+def test_container_health_check_probes_the_rendered_debug_address(run_stack):
+    run = run_stack({"selfHosted": {"users": [{"name": "admin"}], "debug": {"port": 5999},
+                                    "container": {"healthcheck": {"interval": "1m", "startPeriod": "90s"}}}})
+    container = run.one(CONTAINER).inputs
+    config = yaml.safe_load(uploads(run)[LAYOUT.config]["content"])
+    port = config["http"]["debug"]["addr"].rsplit(":", 1)[1]
+    assert container["healthcheck"]["tests"][-1] == f"http://127.0.0.1:{port}/debug/health"
+    assert port == "5999"
+    assert container["healthcheck"]["interval"] == "1m0s" and container["healthcheck"]["startPeriod"] == "1m30s"
+    assert container["waitTimeout"] == 90 + 4 * (60 + 5) + 30
 
 
 def test_anonymous_plain_http_only_when_asked(run_stack):

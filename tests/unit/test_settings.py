@@ -38,7 +38,6 @@ def test_derived_values():
     assert s.endpoint == "https://registry.example.com"
     assert s.tls.dns_names == ["registry.example.com"] and s.tls.ip_addresses == ["10.1.2.3"]
     assert settings().login_server == "localhost:5000"
-    assert settings(name="reg").volume_name == "reg-data"
 
 
 def test_no_self_hosted_section_means_no_registry():
@@ -83,10 +82,23 @@ def test_supplied_password_is_kept_secret_in_python_and_errors():
         ({"users": []}, "selfHosted.users", "needs at least one user"),
         ({"users": USERS, "auth": "none", "tls": {"mode": "disabled"}}, "selfHosted.users", "only used with `auth: htpasswd`"),
         ({"users": USERS, "host": "registry.example.com"}, "selfHosted.host", "is not in tls.sans"),
-        ({"users": USERS, "tls": {"mode": "provided"}}, "selfHosted.tls", "needs certificatePem and privateKeyPem"),
-        ({"users": USERS, "tls": {"certificatePem": "x"}}, "selfHosted.tls", "only apply with mode `provided`"),
-        ({"users": USERS, "tls": {"mode": "provided", "certificatePem": "nope", "privateKeyPem": "nope"}}, "selfHosted.tls", "not a PEM certificate"),
-        ({"users": USERS, "tls": {"sans": []}, "auth": "htpasswd"}, "selfHosted.tls", "at least one DNS name or IP"),
+        ({"users": USERS, "tls": {"mode": "provided"}}, "selfHosted.tls.certificatePem", "mode `provided` needs it"),
+        ({"users": USERS, "tls": {"mode": "provided"}}, "selfHosted.tls.privateKeyPem", "mode `provided` needs it"),
+        ({"users": USERS, "tls": {"certificatePem": "x"}}, "selfHosted.tls.certificatePem", "only applies with mode `provided`"),
+        ({"users": USERS, "tls": {"mode": "provided", "certificatePem": "-----BEGIN CERTIFICATE-----\nnope", "privateKeyPem": "nope"}}, "selfHosted.tls.certificatePem", "not a PEM certificate"),
+        ({"users": USERS, "tls": {"sans": []}}, "selfHosted.tls.sans", "at least 1 item"),
+        ({"users": USERS, "tls": {"validityHours": 168}}, "selfHosted.tls.earlyRenewalHours", "must be less than validityHours (168)"),
+        ({"users": USERS, "tls": {"validityHours": 1000, "caValidityHours": 500, "earlyRenewalHours": 10}}, "selfHosted.tls.validityHours", "must not exceed caValidityHours (500)"),
+        ({"users": USERS, "image": "registry:2"}, "selfHosted.image", "is not pinned"),
+        ({"users": USERS, "image": "registry:2.8"}, "selfHosted.image", "is not pinned"),
+        ({"users": USERS, "image": "registry:stable"}, "selfHosted.image", "is not pinned"),
+        ({"users": USERS, "host": "*.example.com", "tls": {"sans": ["*.example.com"]}}, "selfHosted.host", "is a wildcard"),
+        ({"users": USERS, "http": {"headers": {"x-content-type-options": ["sniff"]}}}, "selfHosted.http.headers", "always `nosniff`"),
+        ({"users": USERS, "http": {"headers": {"Access-Control-Allow-Origin": ["*"]}}}, "selfHosted.http.headers", "set CORS headers with `http.cors`"),
+        ({"users": USERS, "http": {"headers": {"bad header": ["x"]}}}, "selfHosted.http.headers.bad header", "is not an HTTP header name"),
+        ({"users": USERS, "http": {"headers": {"X-Empty": []}}}, "selfHosted.http.headers.X-Empty", "at least 1 item"),
+        ({"users": USERS, "http": {"cors": {"allowOrigin": "*"}}}, "selfHosted.http.cors.allowOrigin", "cannot be combined with credentials"),
+        ({"users": USERS, "http": {"cors": {"allowOrigin": "ui.example.com"}}}, "selfHosted.http.cors.allowOrigin", "is not an origin"),
         ({"users": USERS, "storage": {"uploadPurging": {"age": "a week"}}}, "selfHosted.storage.uploadPurging.age", "not a positive Go duration"),
         ({"users": USERS, "debug": {"port": 5000}}, "selfHosted.debug.port", "must differ from the registry's own port"),
         ({"users": USERS, "debug": {"publish": True, "hostPort": 5000}}, "selfHosted.debug.hostPort", "collides with `port`"),
@@ -127,7 +139,7 @@ def test_error_text_lists_every_problem_and_never_the_secret():
     with pytest.raises(SettingsError) as caught:
         load_stack_settings({"selfHosted": {"users": [{"name": "a:b", "password": "hunter2-very-secret"}], "port": -1}})
     text = str(caught.value)
-    assert "2 problem(s)" in text or "3 problem(s)" in text
+    assert "2 problem(s)" in text
     assert "selfHosted.users[0].name" in text and "selfHosted.port" in text
     assert "hunter2" not in text
     assert isinstance(caught.value, pulumi.RunError)
@@ -137,3 +149,55 @@ def test_a_secret_that_is_not_a_string_is_rejected_without_echo():
     found = problems({"selfHosted": {"users": [{"name": "admin", "password": 123456789012}]}})
     assert "must be a string" in found["selfHosted.users[0].password"]
     assert "123456789012" not in found["selfHosted.users[0].password"]
+
+
+def test_field_errors_do_not_hide_cross_field_problems():
+    found = problems({"selfHosted": {"users": [{"name": "a:b"}], "tls": {"mode": "disabled"}, "port": 0}})
+    assert set(found) == {"selfHosted.users[0].name", "selfHosted.tls.mode", "selfHosted.port"}
+    found = problems({"selfHosted": {"users": USERS, "host": "x.example.com", "tls": {"sans": ["bad name"]}, "port": 0}})
+    assert set(found) == {"selfHosted.tls.sans[0]", "selfHosted.port"}  # the host check needs valid sans
+    found = problems({"selfHosted": {"users": USERS, "host": "x.example.com", "port": 0}})
+    assert set(found) == {"selfHosted.host", "selfHosted.port"}
+
+
+def test_provided_certificate_is_checked_before_deploying():
+    from tests.support.certs import brought_certificate
+
+    brought = brought_certificate(["registry.example.com", "10.0.0.5"])
+    other = brought_certificate(["registry.example.com"])
+    base = {"mode": "provided", "certificatePem": brought.certificate_pem}
+    ok = load_stack_settings({"selfHosted": {"users": USERS, "host": "registry.example.com",
+                                             "tls": {**base, "privateKeyPem": brought.private_key_pem}}})
+    assert ok.self_hosted.tls.provided_names == ["registry.example.com", "10.0.0.5"]
+    assert load_stack_settings({"selfHosted": {"users": USERS, "host": "10.0.0.5",
+                                               "tls": {**base, "privateKeyPem": brought.private_key_pem}}})
+    found = problems({"selfHosted": {"users": USERS, "host": "registry.example.com",
+                                     "tls": {**base, "privateKeyPem": other.private_key_pem}}})
+    assert "does not belong to certificatePem" in found["selfHosted.tls.privateKeyPem"]
+    assert other.private_key_pem.splitlines()[1] not in str(found)
+    found = problems({"selfHosted": {"users": USERS, "host": "localhost",
+                                     "tls": {**base, "privateKeyPem": brought.private_key_pem}}})
+    assert "is not among the provided certificate's names" in found["selfHosted.host"]
+    found = problems({"selfHosted": {"users": USERS, "host": "registry.example.com",
+                                     "tls": {**base, "privateKeyPem": "-----BEGIN PRIVATE KEY-----\nxx\n-----END PRIVATE KEY-----"}}})
+    assert "is not an unencrypted PEM private key" in found["selfHosted.tls.privateKeyPem"]
+
+
+def test_wildcard_certificate_covers_one_label():
+    from components.settings.certificates import covers
+
+    assert covers(["*.example.com"], "registry.example.com")
+    assert not covers(["*.example.com"], "a.registry.example.com")
+    assert not covers(["*.example.com"], "example.com")
+    assert covers(["10.0.0.5"], "10.0.0.5") and not covers(["10.0.0.5"], "10.0.0.6")
+
+
+def test_secrets_in_plain_text_are_refused():
+    from components.settings.stack import plain_text_secret_problems
+
+    s = load_stack_settings({"selfHosted": {"users": [{"name": "admin", "password": "plain-text-password"}, {"name": "ci"}]}})
+    found = plain_text_secret_problems(s, lambda key: False)
+    assert [p.path for p in found] == ["selfHosted.users[0].password"]
+    assert "--secret --path 'selfHosted.users[0].password'" in found[0].message
+    assert "plain-text-password" not in found[0].message
+    assert plain_text_secret_problems(s, lambda key: key == "registry-platform:selfHosted") == []
