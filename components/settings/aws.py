@@ -10,11 +10,11 @@ access, no empty lifecycle policy.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Callable, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import Field, field_validator
 
-from .base import SettingsModel, StringInput
+from .base import SettingsModel, StringInput, checked, duplicate_name_problem
 
 # ECR repository names: lowercase segments of [a-z0-9] joined by one of . _ -, segments joined by /.
 _SEGMENT = r"[a-z0-9]+(?:[._-][a-z0-9]+)*"
@@ -52,16 +52,6 @@ MAX_TAG_EXCLUSIONS = 5
 MAX_REPLICATION_RULES = 10
 MAX_REPLICATION_DESTINATIONS = 25
 MAX_FILTERS = 100
-
-
-def _check(problem: Callable[[Any], str | None]) -> AfterValidator:
-    def validate(value):
-        message = problem(value)
-        if message:
-            raise ValueError(message)
-        return value
-
-    return AfterValidator(validate)
 
 
 def repository_name_problem(value: str) -> str | None:
@@ -128,18 +118,18 @@ def _account_problem(value: str) -> str | None:
     return None if _ACCOUNT_ID.match(value) else f"'{value}' is not a 12-digit AWS account ID"
 
 
-Region = Annotated[str, _check(region_problem)]
-AccountId = Annotated[str, _check(_account_problem)]
-Principal = Annotated[str, _check(principal_problem)]
-TagFilter = Annotated[str, _check(_tag_filter_problem)]
-ScanFilter = Annotated[str, _check(_scan_filter_problem)]
+Region = Annotated[str, checked(region_problem)]
+AccountId = Annotated[str, checked(_account_problem)]
+Principal = Annotated[str, checked(principal_problem)]
+TagFilter = Annotated[str, checked(_tag_filter_problem)]
+ScanFilter = Annotated[str, checked(_scan_filter_problem)]
 Tags = dict[str, str]
 
 
 class EncryptionSettings(SettingsModel):
     type: Literal["AES256", "KMS"] = "AES256"
     """`AES256` (ECR-managed keys) or `KMS`."""
-    kms_key_arn: Annotated[StringInput, _check(kms_arn_problem)] | None = None
+    kms_key_arn: Annotated[StringInput, checked(kms_arn_problem)] | None = None
     """With `KMS`: the key ARN (or a pulumi.Output); when absent, the component creates a key with rotation on."""
 
     def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
@@ -233,19 +223,10 @@ class AccessSettings(SettingsModel):
     """Account IDs or IAM ARNs that may pull."""
     push: list[Principal] = Field(default_factory=list)
     """Account IDs or IAM ARNs that may push (and pull)."""
-    lambda_pull: list[Annotated[str, _check(_lambda_arn_problem)]] = Field(default_factory=list)
+    lambda_pull: list[Annotated[str, checked(_lambda_arn_problem)]] = Field(default_factory=list)
     """Lambda function ARN patterns whose service may pull the image (source-ARN condition)."""
-    statements: list[dict[str, Any]] = Field(default_factory=list)
+    statements: PolicyStatements = Field(default_factory=list)
     """Further IAM policy statements, as written in a policy document."""
-
-    @field_validator("statements")
-    @classmethod
-    def _safe_statements(cls, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        for index, statement in enumerate(statements):
-            problem = statement_problem(statement)
-            if problem:
-                raise ValueError(f"statement {index}: {problem}")
-        return statements
 
     @property
     def empty(self) -> bool:
@@ -271,6 +252,17 @@ def statement_problem(statement: dict[str, Any]) -> str | None:
     return None
 
 
+def statements_problem(statements: list[dict[str, Any]]) -> str | None:
+    for index, statement in enumerate(statements):
+        problem = statement_problem(statement)
+        if problem:
+            return f"statement {index}: {problem}"
+    return None
+
+
+PolicyStatements = Annotated[list[dict[str, Any]], checked(statements_problem)]
+
+
 def _as_list(value: Any) -> list:
     if value is None:
         return []
@@ -280,7 +272,7 @@ def _as_list(value: Any) -> list:
 class RepositorySettings(SettingsModel):
     """One ECR repository."""
 
-    name: Annotated[str, _check(repository_name_problem)]
+    name: Annotated[str, checked(repository_name_problem)]
     """Repository name, e.g. `team/api`."""
     tag_mutability: Literal["IMMUTABLE", "MUTABLE"] = "IMMUTABLE"
     """Whether a tag, once pushed, can be moved."""
@@ -311,18 +303,10 @@ class EcrRegistryArgs(SettingsModel):
     """Region of the repositories (default: the provider's, `aws:region`)."""
     tags: Tags = Field(default_factory=dict)
     """AWS tags on every resource (`managed-by: registry-platform` is always added)."""
-    repositories: list[RepositorySettings] = Field(default_factory=list)
+    repositories: Annotated[
+        list[RepositorySettings], checked(lambda repositories: duplicate_name_problem(repositories, "repository"))
+    ] = Field(default_factory=list)
     """The repositories."""
-
-    @field_validator("repositories")
-    @classmethod
-    def _unique_names(cls, repositories: list[RepositorySettings]) -> list[RepositorySettings]:
-        seen: set[str] = set()
-        for repository in repositories:
-            if repository.name in seen:
-                raise ValueError(f"repository '{repository.name}' is listed twice; names must be unique")
-            seen.add(repository.name)
-        return repositories
 
     def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
         problems = []
@@ -395,17 +379,8 @@ class ReplicationSettings(SettingsModel):
 class RegistryPolicySettings(SettingsModel):
     allow_replication_from: list[AccountId] = Field(default_factory=list)
     """Accounts allowed to replicate into this registry (ecr:CreateRepository, ecr:ReplicateImage)."""
-    statements: list[dict[str, Any]] = Field(default_factory=list)
+    statements: PolicyStatements = Field(default_factory=list)
     """Further registry-policy statements, as written in a policy document."""
-
-    @field_validator("statements")
-    @classmethod
-    def _safe_statements(cls, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        for index, statement in enumerate(statements):
-            problem = statement_problem(statement)
-            if problem:
-                raise ValueError(f"statement {index}: {problem}")
-        return statements
 
 
 class EcrRegistrySettingsArgs(SettingsModel):

@@ -11,10 +11,11 @@ import difflib
 import types
 import typing
 from dataclasses import dataclass
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Callable, Sequence, Union
 
 import pulumi
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     PlainSerializer,
@@ -110,6 +111,28 @@ def _with_partial_cross_field_problems(cls: type[SettingsModel], data: Any, erro
     ]
     details.append(InitErrorDetails(type=cross_field_error(extra), loc=(), input=data))
     return ValidationError.from_exception_data(cls.__name__, details, hide_input=True)
+
+
+def checked(problem: Callable[[Any], str | None]) -> AfterValidator:
+    """A validator from a function that returns what is wrong with a value (None when it is fine)."""
+
+    def validate(value):
+        message = problem(value)
+        if message:
+            raise ValueError(message)
+        return value
+
+    return AfterValidator(validate)
+
+
+def duplicate_name_problem(items: Sequence[Any], what: str) -> str | None:
+    """The first `.name` listed twice, as a problem message."""
+    seen: set[str] = set()
+    for item in items:
+        if item.name in seen:
+            return f"{what} '{item.name}' is listed twice; {what} names must be unique"
+        seen.add(item.name)
+    return None
 
 
 def _to_secret(value: Any) -> SecretStr | pulumi.Output:

@@ -8,11 +8,11 @@ bind, delete API off, pinned image.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Callable, Literal
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 
-from .base import SecretInput, SettingsModel
+from .base import SecretInput, SettingsModel, checked, duplicate_name_problem
 from .certificates import certificate_names, covers, key_problem, load_certificate
 from .formats import (
     docker_name_problem,
@@ -27,17 +27,7 @@ DEFAULT_IMAGE = "registry:2.8.3"
 REGISTRY_CONTAINER_PORT = 5000
 
 
-def _check(problem: Callable[[str], str | None]) -> AfterValidator:
-    def validate(value: str) -> str:
-        message = problem(value)
-        if message:
-            raise ValueError(message)
-        return value
-
-    return AfterValidator(validate)
-
-
-Duration = Annotated[str, _check(duration_problem)]
+Duration = Annotated[str, checked(duration_problem)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 
 
@@ -45,7 +35,7 @@ def _ip_problem(value: str) -> str | None:
     return None if is_ip_address(value) else f"'{value}' is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::1)"
 
 
-IpAddress = Annotated[str, _check(_ip_problem)]
+IpAddress = Annotated[str, checked(_ip_problem)]
 
 
 def _header_name_problem(value: str) -> str | None:
@@ -68,13 +58,13 @@ def _host_problem(value: str) -> str | None:
     return san_problem(value)
 
 
-HeaderName = Annotated[str, _check(_header_name_problem)]
+HeaderName = Annotated[str, checked(_header_name_problem)]
 
 
 class UserSettings(SettingsModel):
     """An htpasswd user. Every htpasswd user can push and pull (per-user roles need token auth)."""
 
-    name: Annotated[str, _check(htpasswd_user_problem)]
+    name: Annotated[str, checked(htpasswd_user_problem)]
     """User name, e.g. `admin` or `ci`."""
     password: SecretInput | None = None
     """Password as a config secret; when absent, one is generated and kept in the stack state."""
@@ -96,7 +86,7 @@ class TlsSettings(SettingsModel):
 
     mode: Literal["generated", "provided", "disabled"] = "generated"
     """`generated` (private CA + server certificate), `provided` (bring your own), `disabled` (plain HTTP)."""
-    sans: list[Annotated[str, _check(san_problem)]] = Field(
+    sans: list[Annotated[str, checked(san_problem)]] = Field(
         default_factory=lambda: ["localhost", "127.0.0.1"], min_length=1
     )
     """Subject alternative names of the generated server certificate: DNS names and IP addresses."""
@@ -216,7 +206,7 @@ class StorageSettings(SettingsModel):
 class CorsSettings(SettingsModel):
     """CORS response headers, for a registry UI served from another origin."""
 
-    allow_origin: Annotated[str, _check(_origin_problem)]
+    allow_origin: Annotated[str, checked(_origin_problem)]
     """The one origin allowed (Access-Control-Allow-Origin), e.g. `https://ui.example.com`."""
     allow_methods: list[Literal["HEAD", "GET", "OPTIONS", "DELETE", "POST", "PUT", "PATCH"]] = Field(
         default_factory=lambda: ["HEAD", "GET", "OPTIONS", "DELETE"], min_length=1
@@ -306,7 +296,7 @@ class ContainerSettings(SettingsModel):
 
 
 class VolumeSettings(SettingsModel):
-    name: Annotated[str, _check(docker_name_problem)] | None = None
+    name: Annotated[str, checked(docker_name_problem)] | None = None
     """Docker volume holding /var/lib/registry (default `<project>-<stack>-<component>-data`, e.g.
     `registry-platform-dev-self-hosted-data`; renaming the container keeps the data)."""
     retain_on_delete: bool = True
@@ -316,11 +306,11 @@ class VolumeSettings(SettingsModel):
 class SelfHostedRegistryArgs(SettingsModel):
     """A hardened `registry:2` on a Docker engine: TLS, htpasswd users, persistent storage."""
 
-    name: Annotated[str, _check(docker_name_problem)] = "registry"
+    name: Annotated[str, checked(docker_name_problem)] = "registry"
     """Docker container name."""
-    image: Annotated[str, _check(image_reference_problem)] = DEFAULT_IMAGE
+    image: Annotated[str, checked(image_reference_problem)] = DEFAULT_IMAGE
     """Pinned registry image: a version tag or a digest (`registry:2.8.3`, `registry@sha256:...`)."""
-    host: Annotated[str, _check(_host_problem)] = "localhost"
+    host: Annotated[str, checked(_host_problem)] = "localhost"
     """Host name clients use; must be one of `tls.sans` when TLS is generated."""
     port: Port = 5000
     """Host port the registry is published on."""
@@ -328,7 +318,9 @@ class SelfHostedRegistryArgs(SettingsModel):
     """Host address the port binds to (`0.0.0.0` to expose it beyond this machine)."""
     auth: Literal["htpasswd", "none"] = "htpasswd"
     """`htpasswd` (users below, needs TLS) or `none` (anyone who reaches the port can push)."""
-    users: list[UserSettings] = Field(default_factory=list)
+    users: Annotated[list[UserSettings], checked(lambda users: duplicate_name_problem(users, "user"))] = Field(
+        default_factory=list
+    )
     """htpasswd users; the first is the one in the shared registry outputs."""
     bcrypt_cost: int = Field(10, ge=10, le=14)
     """bcrypt cost of the htpasswd entries (the registry checks it on every request)."""
@@ -348,16 +340,6 @@ class SelfHostedRegistryArgs(SettingsModel):
     """Docker container settings."""
     volume: VolumeSettings = Field(default_factory=VolumeSettings)
     """Docker volume settings."""
-
-    @field_validator("users")
-    @classmethod
-    def _unique_users(cls, users: list[UserSettings]) -> list[UserSettings]:
-        seen: set[str] = set()
-        for user in users:
-            if user.name in seen:
-                raise ValueError(f"user '{user.name}' is listed twice; user names must be unique")
-            seen.add(user.name)
-        return users
 
     def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
         problems: list[tuple[str, str]] = []
