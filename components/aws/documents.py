@@ -10,32 +10,41 @@ from ..settings.aws import (
     READ_ACTIONS,
     WRITE_ACTIONS,
     AccessSettings,
-    KeepLastRule,
-    LifecycleSettings,
     RegistryPolicySettings,
     principal_arn,
 )
+from ..settings.ecr_lifecycle import KeepLastRule, LifecycleSettings, RawLifecycleRule
 
 POLICY_VERSION = "2012-10-17"
 
 
-def _keep_last_selection(rule: KeepLastRule) -> dict[str, Any]:
-    selection: dict[str, Any] = {"tagStatus": "any" if rule.selects_any else "tagged"}
-    if rule.tag_prefixes:
-        selection["tagPrefixList"] = list(rule.tag_prefixes)
-    if rule.tag_patterns:
-        selection["tagPatternList"] = list(rule.tag_patterns)
-    selection.update({"countType": "imageCountMoreThan", "countNumber": rule.count})
-    return selection
-
-
-def _keep_last_description(rule: KeepLastRule) -> str:
-    if rule.description:
-        return rule.description
+def _keep_last_rules(rule: KeepLastRule) -> list[dict[str, Any]]:
+    """One ECR rule per prefix or pattern (ECR would AND the tags of a list), or one for every image."""
     if rule.selects_any:
-        return f"Keep the last {rule.count} images"
-    selector = ", ".join(rule.tag_prefixes or rule.tag_patterns or [])
-    return f"Keep the last {rule.count} images tagged {selector}"
+        selectors = [({}, "")]
+    else:
+        selectors = [({"tagPrefixList": [p]}, f" tagged {p}*") for p in rule.tag_prefixes or []]
+        selectors += [({"tagPatternList": [p]}, f" tagged {p}") for p in rule.tag_patterns or []]
+    return [
+        {
+            "description": rule.description or f"Keep the last {rule.count} images{text}",
+            "selection": {
+                "tagStatus": "any" if rule.selects_any else "tagged",
+                **selector,
+                "countType": "imageCountMoreThan",
+                "countNumber": rule.count,
+            },
+            "action": {"type": "expire"},
+        }
+        for selector, text in selectors
+    ]
+
+
+def _raw_rule(rule: RawLifecycleRule) -> dict[str, Any]:
+    entry: dict[str, Any] = {"description": rule.description} if rule.description else {}
+    entry["selection"] = rule.selection.model_dump(by_alias=True, exclude_none=True)
+    entry["action"] = rule.action.model_dump(by_alias=True)
+    return entry
 
 
 def lifecycle_rules(lifecycle: LifecycleSettings) -> list[dict[str, Any]]:
@@ -43,12 +52,7 @@ def lifecycle_rules(lifecycle: LifecycleSettings) -> list[dict[str, Any]]:
     ordered: list[dict[str, Any]] = []
     last: list[dict[str, Any]] = []
     for rule in lifecycle.keep_last:
-        entry = {
-            "description": _keep_last_description(rule),
-            "selection": _keep_last_selection(rule),
-            "action": {"type": "expire"},
-        }
-        (last if rule.selects_any else ordered).append(entry)
+        (last if rule.selects_any else ordered).extend(_keep_last_rules(rule))
     if lifecycle.untagged_expire_days is not None:
         ordered.append(
             {
@@ -63,10 +67,7 @@ def lifecycle_rules(lifecycle: LifecycleSettings) -> list[dict[str, Any]]:
             }
         )
     for raw in lifecycle.raw_rules:
-        entry = {"selection": dict(raw.selection), "action": dict(raw.action)}
-        if raw.description:
-            entry = {"description": raw.description, **entry}
-        (last if raw.selects_any else ordered).append(entry)
+        (last if raw.selects_any else ordered).append(_raw_rule(raw))
     return ordered + last
 
 
@@ -78,14 +79,14 @@ def render_lifecycle_policy(lifecycle: Optional[LifecycleSettings]) -> Optional[
     return json.dumps({"rules": rules}, indent=2)
 
 
-def repository_statements(access: AccessSettings) -> list[dict[str, Any]]:
+def repository_statements(access: AccessSettings, partition: str = "aws") -> list[dict[str, Any]]:
     statements: list[dict[str, Any]] = []
     if access.pull:
         statements.append(
             {
                 "Sid": "PullAccess",
                 "Effect": "Allow",
-                "Principal": {"AWS": [principal_arn(p) for p in access.pull]},
+                "Principal": {"AWS": [principal_arn(p, partition) for p in access.pull]},
                 "Action": list(READ_ACTIONS),
             }
         )
@@ -94,7 +95,7 @@ def repository_statements(access: AccessSettings) -> list[dict[str, Any]]:
             {
                 "Sid": "PushAccess",
                 "Effect": "Allow",
-                "Principal": {"AWS": [principal_arn(p) for p in access.push]},
+                "Principal": {"AWS": [principal_arn(p, partition) for p in access.push]},
                 "Action": [*READ_ACTIONS, *WRITE_ACTIONS],
             }
         )
@@ -112,14 +113,19 @@ def repository_statements(access: AccessSettings) -> list[dict[str, Any]]:
     return statements
 
 
-def render_repository_policy(access: AccessSettings) -> Optional[str]:
-    """Repository policy JSON from the typed access lists; None when nobody else is granted anything."""
+def render_repository_policy(access: AccessSettings, partition: str = "aws") -> Optional[str]:
+    """Repository policy JSON from the typed access lists; None when nobody else is granted anything.
+
+    Account IDs become root principals in `partition` (`aws`, `aws-cn`, `aws-us-gov`).
+    """
     if access.empty:
         return None
-    return json.dumps({"Version": POLICY_VERSION, "Statement": repository_statements(access)}, indent=2)
+    return json.dumps({"Version": POLICY_VERSION, "Statement": repository_statements(access, partition)}, indent=2)
 
 
-def render_registry_policy(policy: Optional[RegistryPolicySettings], *, account_id: str, region: str) -> Optional[str]:
+def render_registry_policy(
+    policy: Optional[RegistryPolicySettings], *, account_id: str, region: str, partition: str = "aws"
+) -> Optional[str]:
     """Registry policy JSON (replication sources and raw statements); None when empty."""
     if policy is None:
         return None
@@ -129,9 +135,9 @@ def render_registry_policy(policy: Optional[RegistryPolicySettings], *, account_
             {
                 "Sid": "ReplicationAccess",
                 "Effect": "Allow",
-                "Principal": {"AWS": [principal_arn(a) for a in policy.allow_replication_from]},
+                "Principal": {"AWS": [principal_arn(a, partition) for a in policy.allow_replication_from]},
                 "Action": ["ecr:CreateRepository", "ecr:ReplicateImage"],
-                "Resource": f"arn:aws:ecr:{region}:{account_id}:repository/*",
+                "Resource": f"arn:{partition}:ecr:{region}:{account_id}:repository/*",
             }
         )
     statements.extend(dict(statement) for statement in policy.statements)

@@ -33,8 +33,35 @@ def _encryption(repository: RepositorySettings, created_key: Optional[aws.kms.Ke
     encryption = repository.encryption
     if encryption.type == "AES256":
         return [aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="AES256")]
+    if encryption.aws_managed_key:
+        return [aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS")]
     key = encryption.kms_key_arn if encryption.kms_key_arn is not None else created_key.arn
     return [aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS", kms_key=key)]
+
+
+@dataclass(frozen=True)
+class AwsContext:
+    """Account, region and partition as the provider sees them (invokes, resolved once per component)."""
+
+    account_id: pulumi.Output[str]
+    region: pulumi.Output[str]
+    partition: pulumi.Output[str]
+    dns_suffix: pulumi.Output[str]
+
+    @classmethod
+    def lookup(cls, parent: pulumi.Resource, region: Optional[str]) -> "AwsContext":
+        opts = pulumi.InvokeOutputOptions(parent=parent)
+        identity = aws.get_caller_identity_output(opts=opts)
+        partition = aws.get_partition_output(opts=opts)
+        current_region = (
+            pulumi.Output.from_input(region) if region else aws.get_region_output(opts=opts).region
+        )
+        return cls(
+            account_id=pulumi.Output.unsecret(identity.account_id),
+            region=pulumi.Output.unsecret(current_region),
+            partition=pulumi.Output.unsecret(partition.partition),
+            dns_suffix=pulumi.Output.unsecret(partition.dns_suffix),
+        )
 
 
 class EcrRegistry(pulumi.ComponentResource):
@@ -57,11 +84,12 @@ class EcrRegistry(pulumi.ComponentResource):
         if not isinstance(args, EcrRegistryArgs):
             args = EcrRegistryArgs.model_validate(args)
         super().__init__(REGISTRY_TYPE, name, None, opts)
-        base_tags = {**MANAGED_BY, **args.tags}
+        base_tags = {**args.tags, **MANAGED_BY}
         region = args.region
+        context = AwsContext.lookup(self, region)
 
         created_key = None
-        if any(r.encryption.type == "KMS" and r.encryption.kms_key_arn is None for r in args.repositories):
+        if any(r.encryption.creates_key for r in args.repositories):
             created_key = aws.kms.Key(
                 f"{name}-kms",
                 description=f"ECR repositories of {pulumi.get_project()}/{pulumi.get_stack()} ({name})",
@@ -74,24 +102,27 @@ class EcrRegistry(pulumi.ComponentResource):
 
         self.repositories = {}
         for repository in args.repositories:
-            self.repositories[repository.name] = self._repository(name, repository, created_key, base_tags, region)
+            self.repositories[repository.name] = self._repository(
+                name, repository, created_key, base_tags, region, context.partition
+            )
 
-        invoke_opts = pulumi.InvokeOutputOptions(parent=self)
-        identity = aws.get_caller_identity_output(opts=invoke_opts)
+        # The token invoke's result may be secret as a whole, so the plain outputs are built from
+        # account, region and DNS suffix instead of from its proxy endpoint.
         token = aws.ecr.get_authorization_token_output(
-            registry_id=identity.account_id, region=region, opts=invoke_opts
+            registry_id=context.account_id, region=region, opts=pulumi.InvokeOutputOptions(parent=self)
         )
-        self.registry_id = identity.account_id
-        endpoint = token.proxy_endpoint
-        self.login_server = endpoint.apply(lambda url: url.removeprefix("https://"))
+        self.registry_id = context.account_id
+        self.login_server = pulumi.Output.format(
+            "{0}.dkr.ecr.{1}.{2}", context.account_id, context.region, context.dns_suffix
+        )
         self.kms_key_arn = created_key.arn if created_key else None
         self.access = RegistryAccess.create(
             "ecr",
-            endpoint=endpoint,
+            endpoint=pulumi.Output.format("https://{0}", self.login_server),
             login_server=self.login_server,
             username=ECR_USERNAME,
             password=token.password,
-            password_expires_at=token.expires_at,
+            password_expires_at=pulumi.Output.unsecret(token.expires_at),
         )
         self.register_outputs(
             {
@@ -108,6 +139,7 @@ class EcrRegistry(pulumi.ComponentResource):
         created_key: Optional[aws.kms.Key],
         base_tags: dict[str, str],
         region: Optional[str],
+        partition: pulumi.Output[str],
     ) -> EcrRepositoryOutputs:
         resource_name = f"{name}-{repository.name}"
         exclusions = [
@@ -125,7 +157,7 @@ class EcrRegistry(pulumi.ComponentResource):
             encryption_configurations=_encryption(repository, created_key),
             force_delete=repository.force_delete,
             region=region,
-            tags={**base_tags, **repository.tags},
+            tags={**base_tags, **repository.tags, **MANAGED_BY},
             opts=pulumi.ResourceOptions(parent=self),
         )
         lifecycle = render_lifecycle_policy(repository.lifecycle)
@@ -137,12 +169,11 @@ class EcrRegistry(pulumi.ComponentResource):
                 region=region,
                 opts=pulumi.ResourceOptions(parent=self),
             )
-        policy = render_repository_policy(repository.access)
-        if policy is not None:
+        if not repository.access.empty:
             aws.ecr.RepositoryPolicy(
                 f"{resource_name}-policy",
                 repository=created.name,
-                policy=policy,
+                policy=partition.apply(lambda p: render_repository_policy(repository.access, partition=p)),
                 region=region,
                 opts=pulumi.ResourceOptions(parent=self),
             )
@@ -163,7 +194,7 @@ class EcrRegistrySettings(pulumi.ComponentResource):
         super().__init__(SETTINGS_TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         region = args.region
-        identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        context = AwsContext.lookup(self, region)
 
         if args.scanning is not None:
             aws.ecr.RegistryScanningConfiguration(
@@ -189,7 +220,7 @@ class EcrRegistrySettings(pulumi.ComponentResource):
                     destinations=[
                         aws.ecr.ReplicationConfigurationReplicationConfigurationRuleDestinationArgs(
                             region=destination.region,
-                            registry_id=destination.registry_id or identity.account_id,
+                            registry_id=destination.registry_id or context.account_id,
                         )
                         for destination in rule.destinations
                     ],
@@ -212,13 +243,10 @@ class EcrRegistrySettings(pulumi.ComponentResource):
 
         policy = args.policy
         if policy is not None and (policy.allow_replication_from or policy.statements):
-            current_region = (
-                pulumi.Output.from_input(region)
-                if region
-                else aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
-            )
-            document = pulumi.Output.all(identity.account_id, current_region).apply(
-                lambda values: render_registry_policy(policy, account_id=values[0], region=values[1])
+            document = pulumi.Output.all(context.account_id, context.region, context.partition).apply(
+                lambda values: render_registry_policy(
+                    policy, account_id=values[0], region=values[1], partition=values[2]
+                )
             )
             aws.ecr.RegistryPolicy(f"{name}-policy", policy=document, region=region, opts=child)
         self.register_outputs({})

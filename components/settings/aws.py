@@ -15,17 +15,29 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 
 from .base import SettingsModel, StringInput, checked, duplicate_name_problem
+from .ecr_lifecycle import LifecycleSettings
 
 # ECR repository names: lowercase segments of [a-z0-9] joined by one of . _ -, segments joined by /.
 _SEGMENT = r"[a-z0-9]+(?:[._-][a-z0-9]+)*"
 _REPOSITORY_NAME = re.compile(rf"^{_SEGMENT}(?:/{_SEGMENT})*$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _IAM_PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:(root|(role|user|assumed-role)/[\w+=,.@/-]+)$")
-_KMS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:(?P<region>[a-z0-9-]+):\d{12}:(key/[0-9a-f-]{36}|key/mrk-[0-9a-f]{32}|alias/[\w/-]+)$")
-_LAMBDA_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:([a-z0-9-]+|\*):(\d{12}|\*):function:[\w*:-]+$")
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+_KMS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:(?P<region>[a-z0-9-]+):\d{12}:key/([0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$")
+_LAMBDA_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:([a-z0-9-]+|\*):\d{12}:function:[\w*:-]+$")
+_REGION = re.compile(r"^[a-z]{2,}(-[a-z]+)+-\d+$")
 _TAG_FILTER = re.compile(r"^[A-Za-z0-9._*-]{1,128}$")
-_SCAN_FILTER = re.compile(r"^[a-z0-9*._/-]{1,256}$")
+_SCAN_FILTER = re.compile(r"^(?=.{1,256}$)[a-z0-9*]+(?:[._/-][a-z0-9*]+)*$")
+_REPOSITORY_PREFIX = re.compile(r"^(?=.{2,256}$)[a-z0-9][a-z0-9._/-]*$")
+# Condition keys that narrow who a `*` principal can be.
+PRINCIPAL_LIMITING_KEYS = {
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:sourceaccount",
+    "aws:sourcearn",
+    "aws:sourceorgid",
+}
 
 READ_ACTIONS = [
     "ecr:BatchCheckLayerAvailability",
@@ -71,9 +83,9 @@ def principal_problem(value: str) -> str | None:
     return f"'{value}' is neither a 12-digit account ID nor an IAM ARN (arn:aws:iam::123456789012:role/name)"
 
 
-def principal_arn(value: str) -> str:
-    """An account ID becomes its root principal; ARNs pass through."""
-    return f"arn:aws:iam::{value}:root" if _ACCOUNT_ID.match(value) else value
+def principal_arn(value: str, partition: str = "aws") -> str:
+    """An account ID becomes its root principal in `partition`; ARNs pass through."""
+    return f"arn:{partition}:iam::{value}:root" if _ACCOUNT_ID.match(value) else value
 
 
 def region_problem(value: str) -> str | None:
@@ -85,10 +97,12 @@ def kms_arn_problem(value: Any) -> str | None:
         return None  # a pulumi.Output is checked by AWS
     if _KMS_ARN.match(value):
         return None
-    return (
-        f"'{value}' is not a KMS key ARN "
-        "(arn:aws:kms:<region>:<account>:key/<key-id> or arn:aws:kms:<region>:<account>:alias/<name>)"
-    )
+    if ":alias/" in value:
+        return (
+            f"'{value}' is an alias ARN; ECR stores the key ARN it resolves to, so every `pulumi up` would "
+            "see a change and replace the repository. Give the key ARN (arn:aws:kms:<region>:<account>:key/<id>)"
+        )
+    return f"'{value}' is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id or mrk-...>)"
 
 
 def kms_arn_region(value: Any) -> str | None:
@@ -105,13 +119,33 @@ def _tag_filter_problem(value: str) -> str | None:
 def _scan_filter_problem(value: str) -> str | None:
     if _SCAN_FILTER.match(value):
         return None
-    return f"'{value}' is not a repository filter: lowercase repository name characters and '*' wildcards"
+    return f"'{value}' is not a repository filter: repository name segments with '*' wildcards (e.g. *, team/*, prod-*)"
+
+
+def _repository_prefix_problem(value: str) -> str | None:
+    if _REPOSITORY_PREFIX.match(value):
+        return None
+    return f"'{value}' is not a repository name prefix: 2-256 lowercase letters, digits, '.', '_', '-', '/' (no wildcards)"
+
+
+def _tags_problem(tags: dict[str, str]) -> str | None:
+    if len(tags) > 50:
+        return f"{len(tags)} tags; AWS allows at most 50"
+    for key, value in tags.items():
+        if key.lower().startswith("aws:"):
+            return f"tag '{key}': the aws: prefix is reserved by AWS"
+        if not 1 <= len(key) <= 128 or len(value) > 256:
+            return f"tag '{key}': keys are 1-128 characters, values at most 256"
+    return None
 
 
 def _lambda_arn_problem(value: str) -> str | None:
     if _LAMBDA_ARN.match(value):
         return None
-    return f"'{value}' is not a Lambda function ARN pattern (arn:aws:lambda:<region>:<account>:function:<name or *>)"
+    return (
+        f"'{value}' is not a Lambda function ARN pattern of one account "
+        "(arn:aws:lambda:<region or *>:<12-digit account>:function:<name or *>)"
+    )
 
 
 def _account_problem(value: str) -> str | None:
@@ -119,11 +153,12 @@ def _account_problem(value: str) -> str | None:
 
 
 Region = Annotated[str, checked(region_problem)]
+Tags = Annotated[dict[str, str], checked(_tags_problem)]
+RepositoryPrefix = Annotated[str, checked(_repository_prefix_problem)]
 AccountId = Annotated[str, checked(_account_problem)]
 Principal = Annotated[str, checked(principal_problem)]
 TagFilter = Annotated[str, checked(_tag_filter_problem)]
 ScanFilter = Annotated[str, checked(_scan_filter_problem)]
-Tags = dict[str, str]
 
 
 class EncryptionSettings(SettingsModel):
@@ -131,89 +166,25 @@ class EncryptionSettings(SettingsModel):
     """`AES256` (ECR-managed keys) or `KMS`."""
     kms_key_arn: Annotated[StringInput, checked(kms_arn_problem)] | None = None
     """With `KMS`: the key ARN (or a pulumi.Output); when absent, the component creates a key with rotation on."""
+    aws_managed_key: bool = False
+    """With `KMS` and no `kmsKeyArn`: use the AWS-managed key `aws/ecr` instead of creating one."""
 
     def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
-        if not invalid and self.type == "AES256" and self.kms_key_arn is not None:
-            return [("kmsKeyArn", "only applies with `type: KMS`")]
-        return []
-
-
-class KeepLastRule(SettingsModel):
-    """Keep the newest `count` images whose tags match; older ones expire."""
-
-    count: int = Field(ge=1)
-    """How many images to keep."""
-    tag_prefixes: list[Annotated[str, Field(min_length=1)]] | None = None
-    """Tag prefixes the rule selects (e.g. `v`, `release-`)."""
-    tag_patterns: list[TagFilter] | None = None
-    """Tag wildcard patterns the rule selects (e.g. `v*-prod`)."""
-    description: str | None = None
-    """Text shown in the ECR console."""
-
-    def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
-        if not invalid & {"tag_prefixes", "tag_patterns"} and self.tag_prefixes is not None and self.tag_patterns is not None:
-            return [("tagPatterns", "give tagPrefixes or tagPatterns, not both")]
-        return []
+        problems: list[tuple[str, str]] = []
+        if invalid:
+            return problems
+        if self.type == "AES256":
+            if self.kms_key_arn is not None:
+                problems.append(("kmsKeyArn", "only applies with `type: KMS`"))
+            if self.aws_managed_key:
+                problems.append(("awsManagedKey", "only applies with `type: KMS`"))
+        elif self.aws_managed_key and self.kms_key_arn is not None:
+            problems.append(("awsManagedKey", "give kmsKeyArn or awsManagedKey, not both"))
+        return problems
 
     @property
-    def selects_any(self) -> bool:
-        return not self.tag_prefixes and not self.tag_patterns
-
-
-class RawLifecycleRule(SettingsModel):
-    """An ECR lifecycle rule written out (priority is assigned from its place in the list)."""
-
-    selection: dict[str, Any]
-    """As in ECR: tagStatus, tagPrefixList/tagPatternList, countType, countUnit, countNumber."""
-    action: dict[str, Any] = Field(default_factory=lambda: {"type": "expire"})
-    """As in ECR; default `{type: expire}`."""
-    description: str | None = None
-    """Text shown in the ECR console."""
-
-    @field_validator("selection")
-    @classmethod
-    def _valid_selection(cls, selection: dict[str, Any]) -> dict[str, Any]:
-        if "rulePriority" in selection:
-            raise ValueError("rulePriority is assigned from the rule's place in the list; remove it")
-        status = selection.get("tagStatus")
-        if status not in ("tagged", "untagged", "any"):
-            raise ValueError("tagStatus must be tagged, untagged or any")
-        if status == "tagged" and not (selection.get("tagPrefixList") or selection.get("tagPatternList")):
-            raise ValueError("a `tagged` selection needs tagPrefixList or tagPatternList")
-        count_type = selection.get("countType")
-        if count_type not in ("imageCountMoreThan", "sinceImagePushed"):
-            raise ValueError("countType must be imageCountMoreThan or sinceImagePushed")
-        number = selection.get("countNumber")
-        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-            raise ValueError("countNumber must be a whole number > 0")
-        if count_type == "sinceImagePushed" and selection.get("countUnit") != "days":
-            raise ValueError("sinceImagePushed needs countUnit: days")
-        return selection
-
-    @property
-    def selects_any(self) -> bool:
-        return self.selection.get("tagStatus") == "any"
-
-
-class LifecycleSettings(SettingsModel):
-    """Lifecycle from typed rules; rendered with unique, ordered priorities, or not at all when empty."""
-
-    keep_last: list[KeepLastRule] = Field(default_factory=list)
-    """Keep the last N images per tag selection."""
-    untagged_expire_days: int | None = Field(None, ge=1)
-    """Expire untagged images this many days after push."""
-    raw_rules: list[RawLifecycleRule] = Field(default_factory=list)
-    """Further rules written out as ECR has them (priorities assigned after the typed rules)."""
-
-    def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
-        rules = [*([] if "keep_last" in invalid else self.keep_last), *([] if "raw_rules" in invalid else self.raw_rules)]
-        if len([rule for rule in rules if rule.selects_any]) > 1:
-            return [("", "at most one rule may select every image (tagStatus any); ECR evaluates it last")]
-        return []
-
-    @property
-    def empty(self) -> bool:
-        return not self.keep_last and self.untagged_expire_days is None and not self.raw_rules
+    def creates_key(self) -> bool:
+        return self.type == "KMS" and self.kms_key_arn is None and not self.aws_managed_key
 
 
 class AccessSettings(SettingsModel):
@@ -247,9 +218,19 @@ def statement_problem(statement: dict[str, Any]) -> str | None:
     if principal is None:
         return "Principal is required"
     everyone = principal == "*" or (isinstance(principal, dict) and "*" in _as_list(principal.get("AWS")))
-    if everyone and statement["Effect"] == "Allow" and not statement.get("Condition"):
-        return "Principal '*' without a Condition would make the repository public"
+    if everyone and statement["Effect"] == "Allow" and not _limits_principal(statement.get("Condition")):
+        return (
+            "Principal '*' would make the repository public; add a Condition on one of "
+            "aws:PrincipalOrgID, aws:PrincipalAccount, aws:PrincipalArn, aws:SourceAccount, aws:SourceArn"
+        )
     return None
+
+
+def _limits_principal(condition: Any) -> bool:
+    if not isinstance(condition, dict):
+        return False
+    keys = {key.lower() for operator in condition.values() if isinstance(operator, dict) for key in operator}
+    return bool(keys & PRINCIPAL_LIMITING_KEYS)
 
 
 def statements_problem(statements: list[dict[str, Any]]) -> str | None:
@@ -359,20 +340,26 @@ class ReplicationDestination(SettingsModel):
 class ReplicationRule(SettingsModel):
     destinations: list[ReplicationDestination] = Field(min_length=1)
     """Where matching repositories are replicated."""
-    repository_prefixes: list[Annotated[str, Field(min_length=2, max_length=256)]] = Field(
-        default_factory=list, max_length=MAX_FILTERS
-    )
+
+    def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
+        if "destinations" in invalid:
+            return []
+        keys = [(d.region, d.registry_id) for d in self.destinations]
+        if len(set(keys)) != len(keys):
+            return [("destinations", "lists the same destination twice")]
+        return []
+    repository_prefixes: list[RepositoryPrefix] = Field(default_factory=list, max_length=MAX_FILTERS)
     """Replicate only repositories whose names start with one of these (all when empty)."""
 
 
 class ReplicationSettings(SettingsModel):
     rules: list[ReplicationRule] = Field(min_length=1, max_length=MAX_REPLICATION_RULES)
-    """Replication rules (at most 10, at most 25 destinations in all)."""
+    """Replication rules (at most 10, at most 25 distinct destinations in all)."""
 
     def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
-        total = 0 if invalid else sum(len(rule.destinations) for rule in self.rules)
-        if total > MAX_REPLICATION_DESTINATIONS:
-            return [("rules", f"{total} destinations in all; ECR allows at most {MAX_REPLICATION_DESTINATIONS}")]
+        unique = set() if invalid else {(d.region, d.registry_id) for rule in self.rules for d in rule.destinations}
+        if len(unique) > MAX_REPLICATION_DESTINATIONS:
+            return [("rules", f"{len(unique)} distinct destinations; ECR allows at most {MAX_REPLICATION_DESTINATIONS}")]
         return []
 
 

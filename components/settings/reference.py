@@ -1,7 +1,8 @@
 """The config reference table in the README, generated from the models so it cannot drift.
 
 `python -m components.settings.reference` prints the markdown that sits between the
-`<!-- config-reference:start -->` and `<!-- config-reference:end -->` markers of README.md.
+`<!-- config-reference:start -->` and `<!-- config-reference:end -->` markers of README.md;
+`python -m components.settings.reference --write README.md` replaces it there.
 """
 
 from __future__ import annotations
@@ -87,5 +88,19 @@ def render_reference() -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_into(path: str) -> None:
+    """Replace the marked reference section of a markdown file with a fresh one."""
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    start, end = text.index(START), text.index(END) + len(END) + 1
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text[:start] + render_reference() + text[end:])
+
+
 if __name__ == "__main__":
-    print(render_reference(), end="")
+    import sys
+
+    if sys.argv[1:2] == ["--write"]:
+        write_into(sys.argv[2])
+    else:
+        print(render_reference(), end="")

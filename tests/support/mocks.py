@@ -201,13 +201,15 @@ def _ecr_token(args: dict) -> dict:
     registry = args.get("registryId") or ACCOUNT_ID
     region = args.get("region") or DEFAULT_REGION
     password = secrets.token_urlsafe(48)
+    # As the provider does: the token and password come back as secrets (which makes the SDK mark
+    # the whole invoke result secret).
     return {
         "id": registry,
         "registryId": registry,
         "region": region,
         "userName": "AWS",
-        "password": password,
-        "authorizationToken": base64.b64encode(f"AWS:{password}".encode()).decode(),
+        "password": pulumi.Output.secret(password),
+        "authorizationToken": pulumi.Output.secret(base64.b64encode(f"AWS:{password}".encode()).decode()),
         "proxyEndpoint": f"https://{registry}.dkr.ecr.{region}.amazonaws.com",
         "expiresAt": "2026-11-30T08:00:00Z",
     }
@@ -227,6 +229,12 @@ DEFAULT_CALLS = {
         "id": args.get("region") or DEFAULT_REGION,
         "endpoint": "ec2.amazonaws.com",
         "description": "mock region",
+    },
+    "aws:index/getPartition:getPartition": lambda args: {
+        "partition": "aws",
+        "dnsSuffix": "amazonaws.com",
+        "reverseDnsPrefix": "com.amazonaws",
+        "id": "aws",
     },
     "aws:ecr/getAuthorizationToken:getAuthorizationToken": _ecr_token,
 }

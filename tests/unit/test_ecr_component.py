@@ -61,7 +61,7 @@ def test_repository_settings_reach_the_resources(run_stack):
             "tagMutabilityExclusions": ["v*", "release-*"],
             "scanOnPush": False,
             "forceDelete": True,
-            "tags": {"service": "api", "team": "api-team"},
+            "tags": {"service": "api", "team": "api-team", "managed-by": "someone-else"},
             "lifecycle": {"keepLast": [{"tagPrefixes": ["v"], "count": 10}], "untaggedExpireDays": 3},
             "access": {"pull": ["210987654321"]},
         }],
@@ -74,6 +74,7 @@ def test_repository_settings_reach_the_resources(run_stack):
     assert inputs["forceDelete"] is True
     assert inputs["region"] == "eu-west-1"
     assert inputs["tags"] == {"managed-by": "registry-platform", "team": "api-team", "service": "api"}
+    assert run.exports["aws"].value["kmsKeyArn"] is None
 
     lifecycle = run.one(LIFECYCLE)
     assert lifecycle.inputs["repository"] == "team/api" and lifecycle.inputs["region"] == "eu-west-1"
@@ -104,6 +105,12 @@ def test_kms_with_a_created_key_has_rotation_on_and_one_key_serves_all(run_stack
     assert encryption["cc"] == [{"encryptionType": "KMS", "kmsKey": KEY_ARN}]
     assert encryption["dd"] == [{"encryptionType": "AES256"}]
     assert run.exports["aws"].value["kmsKeyArn"] == key.outputs["arn"]
+
+
+def test_aws_managed_key_creates_no_key(run_stack):
+    run = run_stack(aws(repositories=[{"name": "aa", "encryption": {"type": "KMS", "awsManagedKey": True}}]))
+    assert not run.of_type(KMS_KEY)
+    assert run.one(REPOSITORY).inputs["encryptionConfigurations"] == [{"encryptionType": "KMS"}]
 
 
 def test_given_kms_key_creates_no_key(run_stack):
@@ -141,6 +148,47 @@ def test_outputs_share_the_registry_shape_and_keep_the_token_secret(run_stack):
         "arn": f"arn:aws:ecr:eu-west-1:{ACCOUNT_ID}:repository/team/api",
     }
     assert set(details["repositories"]) == {"team/api", "team/worker"}
+
+
+def test_the_token_invoke_is_secret_as_a_whole_yet_the_plain_outputs_are_not():
+    """The mock answers like the provider (password secret), which makes the SDK mark the whole
+    invoke result secret; the component must not build its plain outputs from it."""
+    import pulumi_aws as aws_sdk
+
+    def program():
+        token = aws_sdk.ecr.get_authorization_token_output()
+        pulumi.export("proxyEndpoint", token.proxy_endpoint)
+        registry = EcrRegistry("lib", {"repositories": [{"name": "aa"}]})
+        pulumi.export("loginServer", registry.access.login_server)
+        pulumi.export("expires", registry.access.password_expires_at)
+
+    run = run_under_mocks(program, stack="lib")
+    assert run.exports["proxyEndpoint"].secret
+    assert not run.exports["loginServer"].secret and not run.exports["expires"].secret
+
+
+def test_partition_comes_from_the_provider(run_stack):
+    gov = {"aws:index/getPartition:getPartition": lambda args: {
+        "partition": "aws-us-gov", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": "aws-us-gov"}}
+    run = run_stack(aws(region="us-gov-west-1", repositories=[{"name": "aa", "access": {"pull": ["210987654321"]}}],
+                        registrySettings={"policy": {"allowReplicationFrom": ["210987654321"]}}), calls=gov)
+    repo_policy = json.loads(run.one(REPO_POLICY).inputs["policy"])
+    assert repo_policy["Statement"][0]["Principal"] == {"AWS": ["arn:aws-us-gov:iam::210987654321:root"]}
+    registry_policy = json.loads(run.one(REGISTRY_POLICY).inputs["policy"])
+    assert registry_policy["Statement"][0]["Resource"] == f"arn:aws-us-gov:ecr:us-gov-west-1:{ACCOUNT_ID}:repository/*"
+    assert run.exports["registries"].value["aws"]["loginServer"] == f"{ACCOUNT_ID}.dkr.ecr.us-gov-west-1.amazonaws.com"
+
+
+def test_registry_settings_as_a_library_with_their_own_region():
+    from components.aws.ecr import EcrRegistrySettings
+
+    def program():
+        EcrRegistrySettings("acct", {"region": "ap-south-1", "scanning": {}})
+
+    run = run_under_mocks(program, stack="lib")
+    scanning = run.one(SCANNING).inputs
+    assert scanning["region"] == "ap-south-1" and scanning["scanType"] == "BASIC"
+    assert scanning["rules"] == [{"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}]}]
 
 
 def test_ecr_and_self_hosted_side_by_side_share_one_docker_config(run_stack):

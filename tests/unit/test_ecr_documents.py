@@ -27,22 +27,41 @@ def test_typed_rules_render_with_ordered_unique_priorities():
             "tagStatus": "tagged", "tagPrefixList": ["dev-"], "countType": "sinceImagePushed",
             "countUnit": "days", "countNumber": 30}}],
     )
-    assert [r["rulePriority"] for r in rules] == [1, 2, 3, 4, 5]
+    assert [r["rulePriority"] for r in rules] == [1, 2, 3, 4, 5, 6]
+    # ECR ANDs the prefixes of one list, so each prefix gets a rule of its own.
     assert rules[0] == {
         "rulePriority": 1,
-        "description": "Keep the last 30 images tagged v, release-",
-        "selection": {"tagStatus": "tagged", "tagPrefixList": ["v", "release-"],
-                      "countType": "imageCountMoreThan", "countNumber": 30},
+        "description": "Keep the last 30 images tagged v*",
+        "selection": {"tagStatus": "tagged", "tagPrefixList": ["v"], "countType": "imageCountMoreThan", "countNumber": 30},
         "action": {"type": "expire"},
     }
-    assert rules[1]["selection"] == {"tagStatus": "tagged", "tagPatternList": ["nightly-*"],
+    assert rules[1]["selection"] == {"tagStatus": "tagged", "tagPrefixList": ["release-"],
+                                     "countType": "imageCountMoreThan", "countNumber": 30}
+    assert rules[2]["selection"] == {"tagStatus": "tagged", "tagPatternList": ["nightly-*"],
                                      "countType": "imageCountMoreThan", "countNumber": 5}
-    assert rules[2]["selection"] == {"tagStatus": "untagged", "countType": "sinceImagePushed",
+    assert rules[3]["selection"] == {"tagStatus": "untagged", "countType": "sinceImagePushed",
                                      "countUnit": "days", "countNumber": 14}
-    assert rules[3]["description"] == "old dev builds" and rules[3]["selection"]["tagPrefixList"] == ["dev-"]
+    assert rules[4] == {
+        "rulePriority": 5,
+        "description": "old dev builds",
+        "selection": {"tagStatus": "tagged", "tagPrefixList": ["dev-"], "countType": "sinceImagePushed",
+                      "countUnit": "days", "countNumber": 30},
+        "action": {"type": "expire"},
+    }
     # The rule that selects every image is evaluated last, as ECR requires.
-    assert rules[4]["selection"] == {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 100}
+    assert rules[5]["selection"] == {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 100}
     assert all(r["action"] == {"type": "expire"} for r in rules)
+    assert all(len(r.get("selection", {}).get("tagPrefixList", [])) <= 1 for r in rules[:3])
+
+
+def test_every_rendered_rule_is_a_valid_ecr_rule():
+    """Re-read each rendered rule as an ECR raw rule: the same checks a user's raw rule must pass."""
+    from components.settings.ecr_lifecycle import LifecycleSelection
+
+    rules = lifecycle(keepLast=[{"count": 3}, {"tagPatterns": ["v*", "rc-*"], "count": 2}], untaggedExpireDays=1)
+    for rule in rules:
+        LifecycleSelection.model_validate(rule["selection"])
+    assert [r["selection"]["tagStatus"] for r in rules] == ["tagged", "tagged", "untagged", "any"]
 
 
 def test_raw_any_rule_goes_last():
@@ -56,6 +75,15 @@ def test_raw_any_rule_goes_last():
 
 def test_no_repository_policy_without_grants():
     assert render_repository_policy(AccessSettings()) is None
+
+
+def test_partition_reaches_the_principals():
+    access = AccessSettings.model_validate({"pull": ["210987654321"]})
+    document = json.loads(render_repository_policy(access, partition="aws-us-gov"))
+    assert document["Statement"][0]["Principal"] == {"AWS": ["arn:aws-us-gov:iam::210987654321:root"]}
+    registry = json.loads(render_registry_policy(RegistryPolicySettings(allow_replication_from=["210987654321"]),
+                                                 account_id="123456789012", region="cn-north-1", partition="aws-cn"))
+    assert registry["Statement"][0]["Resource"] == "arn:aws-cn:ecr:cn-north-1:123456789012:repository/*"
 
 
 def test_repository_policy_from_typed_lists():
