@@ -81,8 +81,7 @@ class EcrRegistry(pulumi.ComponentResource):
         args: EcrRegistryArgs | Mapping[str, Any],
         opts: Optional[pulumi.ResourceOptions] = None,
     ):
-        if not isinstance(args, EcrRegistryArgs):
-            args = EcrRegistryArgs.model_validate(args)
+        args = EcrRegistryArgs.coerce(args)
         super().__init__(REGISTRY_TYPE, name, None, opts)
         base_tags = {**args.tags, **MANAGED_BY}
         region = args.region
@@ -189,8 +188,7 @@ class EcrRegistrySettings(pulumi.ComponentResource):
         args: EcrRegistrySettingsArgs | Mapping[str, Any],
         opts: Optional[pulumi.ResourceOptions] = None,
     ):
-        if not isinstance(args, EcrRegistrySettingsArgs):
-            args = EcrRegistrySettingsArgs.model_validate(args)
+        args = EcrRegistrySettingsArgs.coerce(args)
         super().__init__(SETTINGS_TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         region = args.region

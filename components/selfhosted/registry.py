@@ -96,8 +96,7 @@ class SelfHostedRegistry(pulumi.ComponentResource):
         args: SelfHostedRegistryArgs | Mapping[str, Any],
         opts: Optional[pulumi.ResourceOptions] = None,
     ):
-        if not isinstance(args, SelfHostedRegistryArgs):
-            args = SelfHostedRegistryArgs.model_validate(args)
+        args = SelfHostedRegistryArgs.coerce(args)
         super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         labels = _labels(name)

@@ -54,6 +54,11 @@ class SettingsModel(BaseModel):
         their own validation and must not be read."""
         return []
 
+    @classmethod
+    def coerce(cls, args: Any):
+        """The args a component was given: this model as is, or a plain mapping validated into it."""
+        return args if isinstance(args, cls) else cls.model_validate(args)
+
     @model_validator(mode="wrap")
     @classmethod
     def _with_cross_field_problems(cls, data: Any, handler):
