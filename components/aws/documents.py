@@ -79,26 +79,23 @@ def render_lifecycle_policy(lifecycle: Optional[LifecycleSettings]) -> Optional[
     return json.dumps({"rules": rules}, indent=2)
 
 
+def _allow_accounts(sid: str, principals: list[str], actions: list[str], partition: str, **extra: Any) -> dict[str, Any]:
+    """An Allow statement for IAM principals (account IDs become their root principal)."""
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"AWS": [principal_arn(p, partition) for p in principals]},
+        "Action": list(actions),
+        **extra,
+    }
+
+
 def repository_statements(access: AccessSettings, partition: str = "aws") -> list[dict[str, Any]]:
     statements: list[dict[str, Any]] = []
     if access.pull:
-        statements.append(
-            {
-                "Sid": "PullAccess",
-                "Effect": "Allow",
-                "Principal": {"AWS": [principal_arn(p, partition) for p in access.pull]},
-                "Action": list(READ_ACTIONS),
-            }
-        )
+        statements.append(_allow_accounts("PullAccess", access.pull, READ_ACTIONS, partition))
     if access.push:
-        statements.append(
-            {
-                "Sid": "PushAccess",
-                "Effect": "Allow",
-                "Principal": {"AWS": [principal_arn(p, partition) for p in access.push]},
-                "Action": [*READ_ACTIONS, *WRITE_ACTIONS],
-            }
-        )
+        statements.append(_allow_accounts("PushAccess", access.push, [*READ_ACTIONS, *WRITE_ACTIONS], partition))
     if access.lambda_pull:
         statements.append(
             {
@@ -132,13 +129,13 @@ def render_registry_policy(
     statements: list[dict[str, Any]] = []
     if policy.allow_replication_from:
         statements.append(
-            {
-                "Sid": "ReplicationAccess",
-                "Effect": "Allow",
-                "Principal": {"AWS": [principal_arn(a, partition) for a in policy.allow_replication_from]},
-                "Action": ["ecr:CreateRepository", "ecr:ReplicateImage"],
-                "Resource": f"arn:{partition}:ecr:{region}:{account_id}:repository/*",
-            }
+            _allow_accounts(
+                "ReplicationAccess",
+                policy.allow_replication_from,
+                ["ecr:CreateRepository", "ecr:ReplicateImage"],
+                partition,
+                Resource=f"arn:{partition}:ecr:{region}:{account_id}:repository/*",
+            )
         )
     statements.extend(dict(statement) for statement in policy.statements)
     if not statements:

@@ -254,15 +254,15 @@ def format_path(root: str, loc: tuple[Any, ...]) -> str:
     return path
 
 
-def _unwrap(annotation: Any) -> list[Any]:
+def nested_models(annotation: Any) -> list[Any]:
     """The model classes an annotation may hold (through Optional, list, dict, Annotated)."""
     origin = typing.get_origin(annotation)
     if origin is Annotated:
-        return _unwrap(typing.get_args(annotation)[0])
+        return nested_models(typing.get_args(annotation)[0])
     if origin in (Union, types.UnionType, list, tuple, dict, typing.Literal) or origin is not None:
         found: list[Any] = []
         for arg in typing.get_args(annotation):
-            found.extend(_unwrap(arg))
+            found.extend(nested_models(arg))
         return found
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return [annotation]
@@ -281,7 +281,7 @@ def _valid_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
         for candidate in models:
             for field_name, field in candidate.model_fields.items():
                 if part in (field.alias, field_name):
-                    next_models.extend(_unwrap(field.annotation))
+                    next_models.extend(nested_models(field.annotation))
         models = next_models
     keys: list[str] = []
     for candidate in models:

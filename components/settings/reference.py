@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined, to_jsonable_python
 
-from .base import _unwrap
+from .base import nested_models
 from .stack import NAMESPACE, StackSettings
 
 START = "<!-- config-reference:start -->"
@@ -70,7 +70,7 @@ def _rows(model: type[BaseModel], prefix: str) -> list[str]:
         path = f"{prefix}.{key}" if prefix else key
         description = (field.description or "").replace("\n", " ").replace("|", "\\|")
         rows.append(f"| `{path}` | {_type_name(field.annotation)} | {_default(field)} | {description} |")
-        for nested in _unwrap(field.annotation):
+        for nested in nested_models(field.annotation):
             is_list = typing.get_origin(field.annotation) is list
             rows.extend(_rows(nested, f"{path}[]" if is_list else path))
     return rows
@@ -82,7 +82,7 @@ def render_reference() -> str:
         key = f"{NAMESPACE}:{field.alias or name}"
         description = (field.description or "").replace("|", "\\|")
         lines.append(f"| `{key}` | object | none | {description} |")
-        for nested in _unwrap(field.annotation):
+        for nested in nested_models(field.annotation):
             lines.extend(_rows(nested, field.alias or name))
     lines += ["", END]
     return "\n".join(lines) + "\n"
