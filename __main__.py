@@ -10,8 +10,8 @@ Outputs (see README, "Outputs"):
 
 import pulumi
 
-from components.platform import RegistryPlatform
-from components.settings import load_stack_settings
+from registry_platform.platform import RegistryPlatform
+from registry_platform.settings import load_stack_settings
 
 settings = load_stack_settings()
 platform = RegistryPlatform("registry-platform", settings)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from components.aws.ecr import EcrRegistry
-from components.settings import EcrRegistryArgs
+from registry_platform.aws.ecr import EcrRegistry
+from registry_platform.settings import EcrRegistryArgs
 from tests.support.harness import ROOT, run_under_mocks
 from tests.support.mocks import ACCOUNT_ID
 from tests.unit.test_stack_files import stack_file_config
@@ -180,7 +180,7 @@ def test_partition_comes_from_the_provider(run_stack):
 
 
 def test_registry_settings_as_a_library_with_their_own_region():
-    from components.aws.ecr import EcrRegistrySettings
+    from registry_platform.aws.ecr import EcrRegistrySettings
 
     def program():
         EcrRegistrySettings("acct", {"region": "ap-south-1", "scanning": {}})

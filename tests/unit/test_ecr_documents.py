@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
-from components.aws.documents import render_lifecycle_policy, render_registry_policy, render_repository_policy
-from components.settings.aws import READ_ACTIONS, WRITE_ACTIONS, AccessSettings, LifecycleSettings, RegistryPolicySettings
+from registry_platform.aws.documents import render_lifecycle_policy, render_registry_policy, render_repository_policy
+from registry_platform.aws.documents import READ_ACTIONS, WRITE_ACTIONS
+from registry_platform.settings.aws import AccessSettings, LifecycleSettings
+from registry_platform.settings.aws.account import RegistryPolicySettings
 
 
 def lifecycle(**settings) -> list[dict]:
@@ -56,7 +58,7 @@ def test_typed_rules_render_with_ordered_unique_priorities():
 
 def test_every_rendered_rule_is_a_valid_ecr_rule():
     """Re-read each rendered rule as an ECR raw rule: the same checks a user's raw rule must pass."""
-    from components.settings.ecr_lifecycle import LifecycleSelection
+    from registry_platform.settings.aws.lifecycle import LifecycleSelection
 
     rules = lifecycle(keepLast=[{"count": 3}, {"tagPatterns": ["v*", "rc-*"], "count": 2}], untaggedExpireDays=1)
     for rule in rules:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.settings import EcrRegistryArgs, SettingsError, load_stack_settings
+from registry_platform.settings import EcrRegistryArgs, SettingsError, load_stack_settings
 
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/12345678-1234-1234-1234-123456789012"
 RAW = "aws.repositories[0].lifecycle.rawRules[0]"

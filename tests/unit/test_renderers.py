@@ -9,10 +9,10 @@ import bcrypt
 import pytest
 import yaml
 
-from components.access import render_docker_config
-from components.selfhosted import LAYOUT, render_registry_config
-from components.selfhosted.htpasswd import bcrypt_salt, htpasswd_entry, render_htpasswd
-from components.settings import SelfHostedRegistryArgs
+from registry_platform.access import render_docker_config
+from registry_platform.selfhosted import LAYOUT, render_registry_config
+from registry_platform.selfhosted.htpasswd import bcrypt_salt, htpasswd_entry, render_htpasswd
+from registry_platform.settings import SelfHostedRegistryArgs
 
 SALT = base64.b64encode(bytes(range(16))).decode()
 

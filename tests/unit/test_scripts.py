@@ -56,8 +56,8 @@ def test_ci_requires_the_integration_tests():
 
 
 def test_readme_config_reference_is_generated_from_the_models():
-    from components.settings.reference import END, START, render_reference
+    from registry_platform.settings.reference import END, START, render_reference
 
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index(START): readme.index(END) + len(END)] + "\n"
-    assert section == render_reference(), "run: python -m components.settings.reference, paste into README.md"
+    assert section == render_reference(), "run: python -m registry_platform.settings.reference, paste into README.md"

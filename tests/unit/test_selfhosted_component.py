@@ -13,8 +13,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 import pulumi
 
-from components.selfhosted import LAYOUT, SelfHostedRegistry
-from components.settings import SelfHostedRegistryArgs
+from registry_platform.selfhosted import LAYOUT, SelfHostedRegistry
+from registry_platform.settings import SelfHostedRegistryArgs
 from tests.support.certs import brought_certificate
 from tests.support.harness import run_under_mocks
 

@@ -6,7 +6,7 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 import pulumi
-from components.settings import SelfHostedRegistryArgs, SettingsError, load_stack_settings
+from registry_platform.settings import SelfHostedRegistryArgs, SettingsError, load_stack_settings
 
 USERS = [{"name": "admin"}, {"name": "ci"}]
 
@@ -184,7 +184,7 @@ def test_provided_certificate_is_checked_before_deploying():
 
 
 def test_wildcard_certificate_covers_one_label():
-    from components.settings.certificates import covers
+    from registry_platform.settings.certificates import covers
 
     assert covers(["*.example.com"], "registry.example.com")
     assert not covers(["*.example.com"], "a.registry.example.com")
@@ -193,7 +193,7 @@ def test_wildcard_certificate_covers_one_label():
 
 
 def test_secrets_in_plain_text_are_refused():
-    from components.settings.stack import plain_text_secret_problems
+    from registry_platform.settings.stack import plain_text_secret_problems
 
     s = load_stack_settings({"selfHosted": {"users": [{"name": "admin", "password": "plain-text-password"}, {"name": "ci"}]}})
     found = plain_text_secret_problems(s, lambda key: False)

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
-from components.settings.schema import render_schema, stack_config_schema
+from registry_platform.settings.schema import render_schema, stack_config_schema
 from tests.support.harness import ROOT
 
 CONTAINER = "docker:index/container:Container"
@@ -41,7 +41,7 @@ def test_dev_stack_runs_and_binds_to_loopback_with_tls_and_two_users(run_stack):
 
 def test_published_schema_is_up_to_date():
     published = (ROOT / "schema" / "stack-config.schema.json").read_text()
-    assert published == render_schema(), "run: python -m components.settings.schema > schema/stack-config.schema.json"
+    assert published == render_schema(), "run: python -m registry_platform.settings.schema > schema/stack-config.schema.json"
 
 
 @pytest.mark.parametrize("stack_file", sorted(ROOT.glob("Pulumi.*.yaml")), ids=lambda p: p.name)

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from .base import SettingsModel, checked
+from ..base import SettingsModel, checked
 
 _TAG_PREFIX = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 _TAG_PATTERN = re.compile(r"^[A-Za-z0-9._*-]{1,128}$")

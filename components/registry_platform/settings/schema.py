@@ -1,6 +1,6 @@
 """JSON Schema of the stack config, for editors validating `Pulumi.<stack>.yaml`.
 
-Print it with `python -m components.settings.schema > schema/stack-config.schema.json`.
+Print it with `python -m registry_platform.settings.schema > schema/stack-config.schema.json`.
 The schema describes a whole stack file: `config:` with `registry-platform:<key>` entries.
 """
 

@@ -1,8 +1,8 @@
 """The config reference table in the README, generated from the models so it cannot drift.
 
-`python -m components.settings.reference` prints the markdown that sits between the
+`python -m registry_platform.settings.reference` prints the markdown that sits between the
 `<!-- config-reference:start -->` and `<!-- config-reference:end -->` markers of README.md;
-`python -m components.settings.reference --write README.md` replaces it there.
+`python -m registry_platform.settings.reference --write README.md` replaces it there.
 """
 
 from __future__ import annotations

@@ -5,17 +5,37 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-from ..settings.aws import (
-    LAMBDA_ACTIONS,
-    READ_ACTIONS,
-    WRITE_ACTIONS,
-    AccessSettings,
-    RegistryPolicySettings,
-    principal_arn,
-)
-from ..settings.ecr_lifecycle import KeepLastRule, LifecycleSettings, RawLifecycleRule
+from ..settings.aws.account import RegistryPolicySettings
+from ..settings.aws.formats import principal_arn
+from ..settings.aws.lifecycle import KeepLastRule, LifecycleSettings, RawLifecycleRule
+from ..settings.aws.policy import AccessSettings
 
 POLICY_VERSION = "2012-10-17"
+
+# IAM action sets of the documents below.
+READ_ACTIONS = [
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:DescribeImageScanFindings",
+    "ecr:DescribeImages",
+    "ecr:DescribeRepositories",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:GetLifecyclePolicy",
+    "ecr:GetLifecyclePolicyPreview",
+    "ecr:GetRepositoryPolicy",
+    "ecr:ListImages",
+    "ecr:ListTagsForResource",
+]
+"""What `access.pull` grants in a repository policy (and a pull CI role on its repositories)."""
+WRITE_ACTIONS = [
+    "ecr:CompleteLayerUpload",
+    "ecr:InitiateLayerUpload",
+    "ecr:PutImage",
+    "ecr:UploadLayerPart",
+]
+"""What `access.push` adds to the read actions."""
+LAMBDA_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+"""What the Lambda service needs to pull a function's image (same account, or a cross-account grant)."""
 
 
 def _keep_last_rules(rule: KeepLastRule) -> list[dict[str, Any]]:
