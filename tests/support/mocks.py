@@ -215,6 +215,16 @@ def _ecr_token(args: dict) -> dict:
     }
 
 
+def _iam_role(inputs: dict) -> dict:
+    name = inputs.get("name") or f"role-{secrets.token_hex(4)}"
+    return {**inputs, "name": name, "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}", "uniqueId": "AROAEXAMPLE"}
+
+
+def _oidc_provider(inputs: dict) -> dict:
+    host = inputs["url"].removeprefix("https://")
+    return {**inputs, "arn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{host}"}
+
+
 # Invokes the program makes, answered as AWS would for account ACCOUNT_ID.
 DEFAULT_CALLS = {
     "aws:index/getCallerIdentity:getCallerIdentity": lambda args: {
@@ -243,6 +253,8 @@ DEFAULT_CALLS = {
 COMPUTED = {
     "aws:ecr/repository:Repository": _ecr_repository,
     "aws:kms/key:Key": _kms_key,
+    "aws:iam/role:Role": _iam_role,
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
     "docker:index/remoteImage:RemoteImage": lambda inputs: {
         **inputs,
         "imageId": "sha256:" + "ab" * 32,
@@ -282,6 +294,8 @@ class RealisticMocks(pulumi.runtime.Mocks):
         self.registrations: list[Registration] = []
         self.calls = {**DEFAULT_CALLS, **(calls or {})}
         self.call_log: list[tuple[str, dict]] = []
+        self.call_providers: list[tuple[str, str]] = []
+        """(invoke token, provider reference) for invokes made through an explicit provider."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         secret_paths: set[str] = set()
@@ -305,6 +319,8 @@ class RealisticMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs):
         inputs = unwrap(args.args)
         self.call_log.append((args.token, inputs))
+        if args.provider:
+            self.call_providers.append((args.token, args.provider))
         handler = self.calls.get(args.token)
         if handler is None:
             raise NotImplementedError(f"no mock for invoke {args.token}")

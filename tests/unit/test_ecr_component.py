@@ -26,6 +26,7 @@ REPLICATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
 REGISTRY_POLICY = "aws:ecr/registryPolicy:RegistryPolicy"
 ECR = "registry-platform:aws:EcrRegistry"
 ECR_SETTINGS = "registry-platform:aws:EcrRegistrySettings"
+ECR_REPOSITORY = "registry-platform:aws:EcrRepository"
 TOKEN = "aws:ecr/getAuthorizationToken:getAuthorizationToken"
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/12345678-1234-1234-1234-123456789012"
 
@@ -47,7 +48,9 @@ def test_minimal_repository_has_secure_defaults_and_nothing_else(run_stack):
     assert "imageTagMutabilityExclusionFilters" not in repository.inputs
     assert not run.of_type(LIFECYCLE) and not run.of_type(REPO_POLICY) and not run.of_type(KMS_KEY)
     assert not run.of_type(ECR_SETTINGS)
-    assert run.parent_of(repository).type == ECR
+    component = run.parent_of(repository)
+    assert component.type == ECR_REPOSITORY and component.name == "aws-team/api"
+    assert run.parent_of(component).type == ECR
     assert run.parent_of(run.one(ECR)).type == "registry-platform:index:RegistryPlatform"
 
 
@@ -80,7 +83,7 @@ def test_repository_settings_reach_the_resources(run_stack):
     assert lifecycle.inputs["repository"] == "team/api" and lifecycle.inputs["region"] == "eu-west-1"
     rules = json.loads(lifecycle.inputs["policy"])["rules"]
     assert [(r["rulePriority"], r["selection"]["tagStatus"]) for r in rules] == [(1, "tagged"), (2, "untagged")]
-    assert run.parent_of(lifecycle).type == ECR
+    assert run.parent_of(lifecycle).type == ECR_REPOSITORY
 
     policy = run.one(REPO_POLICY)
     assert policy.inputs["repository"] == "team/api"
@@ -119,7 +122,7 @@ def test_given_kms_key_creates_no_key(run_stack):
     assert run.exports["aws"].value["kmsKeyArn"] is None
 
 
-def test_outputs_share_the_registry_shape_and_keep_the_token_secret(run_stack):
+def test_outputs_share_the_registry_shape_and_carry_no_deployer_token(run_stack):
     run = run_stack(aws(region="eu-west-1", repositories=[{"name": "team/api"}, {"name": "team/worker"}]))
     login_server = f"{ACCOUNT_ID}.dkr.ecr.eu-west-1.amazonaws.com"
     public = run.exports["registries"].value["aws"]
@@ -129,17 +132,19 @@ def test_outputs_share_the_registry_shape_and_keep_the_token_secret(run_stack):
         "loginServer": login_server,
         "username": "AWS",
         "caCertificatePem": None,
-        "passwordExpiresAt": "2026-11-30T08:00:00Z",
+        "passwordExpiresAt": None,
+        "loginCommand": f"aws ecr get-login-password --region eu-west-1 | docker login --username AWS --password-stdin {login_server}",
+        "credentialHelper": "ecr-login",
+        "identities": [],
     }
     assert not run.exports["registries"].secret
     credentials = run.exports["registryCredentials"]
     assert credentials.secret
-    password = credentials.value["aws"]["password"]
-    (token_call,) = [args for token, args in run.mocks.call_log if token == TOKEN]
-    assert token_call == {"registryId": ACCOUNT_ID, "region": "eu-west-1"}
-    auth = json.loads(credentials.value["aws"]["dockerConfigJson"])["auths"][login_server]["auth"]
-    assert base64.b64decode(auth).decode() == f"AWS:{password}"
-    assert password not in json.dumps(run.exports["registries"].value) + json.dumps(run.exports["aws"].value)
+    assert credentials.value["aws"]["password"] is None
+    # No token of whoever runs `pulumi up` is fetched at all.
+    assert not [token for token, _ in run.mocks.call_log if token == TOKEN]
+    config = json.loads(credentials.value["aws"]["dockerConfigJson"])
+    assert config == {"auths": {}, "credHelpers": {login_server: "ecr-login"}}
 
     details = run.exports["aws"].value
     assert details["registryId"] == ACCOUNT_ID and details["loginServer"] == login_server
@@ -148,23 +153,6 @@ def test_outputs_share_the_registry_shape_and_keep_the_token_secret(run_stack):
         "arn": f"arn:aws:ecr:eu-west-1:{ACCOUNT_ID}:repository/team/api",
     }
     assert set(details["repositories"]) == {"team/api", "team/worker"}
-
-
-def test_the_token_invoke_is_secret_as_a_whole_yet_the_plain_outputs_are_not():
-    """The mock answers like the provider (password secret), which makes the SDK mark the whole
-    invoke result secret; the component must not build its plain outputs from it."""
-    import pulumi_aws as aws_sdk
-
-    def program():
-        token = aws_sdk.ecr.get_authorization_token_output()
-        pulumi.export("proxyEndpoint", token.proxy_endpoint)
-        registry = EcrRegistry("lib", {"repositories": [{"name": "aa"}]})
-        pulumi.export("loginServer", registry.access.login_server)
-        pulumi.export("expires", registry.access.password_expires_at)
-
-    run = run_under_mocks(program, stack="lib")
-    assert run.exports["proxyEndpoint"].secret
-    assert not run.exports["loginServer"].secret and not run.exports["expires"].secret
 
 
 def test_partition_comes_from_the_provider(run_stack):
@@ -193,8 +181,9 @@ def test_registry_settings_as_a_library_with_their_own_region():
 
 def test_ecr_and_self_hosted_side_by_side_share_one_docker_config(run_stack):
     run = run_stack({"selfHosted": {"users": [{"name": "ci"}]}, "aws": {"repositories": [{"name": "aa"}]}})
-    auths = json.loads(run.exports["dockerConfigJson"].value)["auths"]
-    assert set(auths) == {"localhost:5000", f"{ACCOUNT_ID}.dkr.ecr.us-east-1.amazonaws.com"}
+    merged = json.loads(run.exports["dockerConfigJson"].value)
+    assert set(merged["auths"]) == {"localhost:5000"}
+    assert merged["credHelpers"] == {f"{ACCOUNT_ID}.dkr.ecr.us-east-1.amazonaws.com": "ecr-login"}
     public = run.exports["registries"].value
     assert set(public["aws"]) == set(public["selfHosted"])
     assert set(run.exports["registryCredentials"].value["aws"]) == set(run.exports["registryCredentials"].value["selfHosted"])

@@ -274,8 +274,15 @@ def test_password_from_a_pulumi_output():
 def test_shared_output_shape(run_stack, two_users):
     run = run_stack(two_users)
     public = run.exports["registries"].value["selfHosted"]
-    assert set(public) == {"kind", "endpoint", "loginServer", "username", "caCertificatePem", "passwordExpiresAt"}
+    assert set(public) == {"kind", "endpoint", "loginServer", "username", "caCertificatePem", "passwordExpiresAt",
+                           "loginCommand", "credentialHelper", "identities"}
     assert public["kind"] == "self-hosted" and public["passwordExpiresAt"] is None
+    assert public["loginCommand"] == "docker login localhost:5000 --username admin --password-stdin"
+    assert public["credentialHelper"] is None
+    assert public["identities"] == [
+        {"name": "admin", "access": "push", "type": "htpasswd-user", "id": "admin"},
+        {"name": "ci", "access": "push", "type": "htpasswd-user", "id": "ci"},
+    ]
     assert public["endpoint"] == "https://localhost:5000" and public["loginServer"] == "localhost:5000"
     assert public["username"] == "admin"
     assert public["caCertificatePem"].startswith("-----BEGIN CERTIFICATE-----")

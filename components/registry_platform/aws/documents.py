@@ -161,3 +161,63 @@ def render_registry_policy(
     if not statements:
         return None
     return json.dumps({"Version": POLICY_VERSION, "Statement": statements}, indent=2)
+
+
+# What a CI role gets on its repositories: enough to pull (and push), nothing to delete or reconfigure.
+CI_PULL_ACTIONS = [
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:DescribeImages",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:ListImages",
+]
+CI_PUSH_ACTIONS = [*CI_PULL_ACTIONS, *WRITE_ACTIONS]
+LOGIN_ACTION = "ecr:GetAuthorizationToken"
+"""IAM grants it only on `*`; it lets a principal log in, not read any repository."""
+
+
+def render_ci_role_policy(access: str, repository_arns: list[str]) -> str:
+    """The permissions of a CI role: log in, and pull (or push and pull) on exactly these repositories."""
+    actions = CI_PUSH_ACTIONS if access == "push" else CI_PULL_ACTIONS
+    statements = [
+        {"Sid": "Login", "Effect": "Allow", "Action": LOGIN_ACTION, "Resource": "*"},
+        {
+            "Sid": "PushAndPull" if access == "push" else "Pull",
+            "Effect": "Allow",
+            "Action": list(actions),
+            "Resource": sorted(repository_arns),
+        },
+    ]
+    return json.dumps({"Version": POLICY_VERSION, "Statement": statements}, indent=2)
+
+
+def render_ci_trust_policy(
+    principals: list[str],
+    github_subjects: list[str],
+    *,
+    oidc_provider_arn: Optional[str] = None,
+    partition: str = "aws",
+) -> str:
+    """Who may assume a CI role: listed IAM principals, and GitHub Actions runs of the listed subjects."""
+    statements: list[dict[str, Any]] = []
+    if principals:
+        statements.append(_allow_accounts("TrustedPrincipals", principals, ["sts:AssumeRole"], partition))
+    if github_subjects:
+        if oidc_provider_arn is None:
+            raise ValueError("GitHub subjects need the OIDC provider's ARN")
+        issuer = "token.actions.githubusercontent.com"
+        statements.append(
+            {
+                "Sid": "GithubActions",
+                "Effect": "Allow",
+                "Principal": {"Federated": oidc_provider_arn},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {f"{issuer}:aud": "sts.amazonaws.com"},
+                    "StringLike": {f"{issuer}:sub": list(github_subjects)},
+                },
+            }
+        )
+    if not statements:
+        raise ValueError("a CI role needs trusted principals or GitHub subjects")
+    return json.dumps({"Version": POLICY_VERSION, "Statement": statements}, indent=2)

@@ -1,77 +1,53 @@
-"""`EcrRegistry` (repositories) and `EcrRegistrySettings` (account-wide singletons) on AWS ECR.
+"""`EcrRegistry` (repositories and CI roles) and `EcrRegistrySettings` (account-wide singletons) on AWS ECR.
 
-Both take their pydantic settings as args. Documents (lifecycle, repository and registry policies)
-come from the pure renderers in `documents.py`; a repository without rules gets no lifecycle policy
-and one without grants gets no repository policy.
+Both take their pydantic settings as args. Each repository is an `EcrRepository` child; each CI
+role an `EcrCiRole`. The registry's login identities are those roles: no token of whoever runs
+`pulumi up` reaches an output.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
 import pulumi
 import pulumi_aws as aws
 
-from ..access import RegistryAccess
-from ..settings.aws import EcrRegistryArgs, EcrRegistrySettingsArgs, RepositorySettings
-from .documents import render_lifecycle_policy, render_registry_policy, render_repository_policy
+from ..access import CiIdentity, RegistryAccess
+from ..settings.aws import EcrRegistryArgs, EcrRegistrySettingsArgs
+from ..settings.aws.ci import GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_URL
+from .ci_role import EcrCiRole
+from .context import MANAGED_BY, AwsContext
+from .documents import render_registry_policy
+from .repository import EcrRepository, create_kms_key
 
 REGISTRY_TYPE = "registry-platform:aws:EcrRegistry"
 SETTINGS_TYPE = "registry-platform:aws:EcrRegistrySettings"
-MANAGED_BY = {"managed-by": "registry-platform"}
 ECR_USERNAME = "AWS"
+CREDENTIAL_HELPER = "ecr-login"
+"""amazon-ecr-credential-helper: logs docker in with whatever AWS identity the CI job has assumed."""
 
 
-@dataclass(frozen=True)
-class EcrRepositoryOutputs:
-    url: pulumi.Output[str]
-    arn: pulumi.Output[str]
-
-
-def _encryption(repository: RepositorySettings, created_key: Optional[aws.kms.Key]):
-    encryption = repository.encryption
-    if encryption.type == "AES256":
-        return [aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="AES256")]
-    if encryption.aws_managed_key:
-        return [aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS")]
-    key = encryption.kms_key_arn if encryption.kms_key_arn is not None else created_key.arn
-    return [aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS", kms_key=key)]
-
-
-@dataclass(frozen=True)
-class AwsContext:
-    """Account, region and partition as the provider sees them (invokes, resolved once per component)."""
-
-    account_id: pulumi.Output[str]
-    region: pulumi.Output[str]
-    partition: pulumi.Output[str]
-    dns_suffix: pulumi.Output[str]
-
-    @classmethod
-    def lookup(cls, parent: pulumi.Resource, region: Optional[str]) -> "AwsContext":
-        opts = pulumi.InvokeOutputOptions(parent=parent)
-        identity = aws.get_caller_identity_output(opts=opts)
-        partition = aws.get_partition_output(opts=opts)
-        current_region = (
-            pulumi.Output.from_input(region) if region else aws.get_region_output(opts=opts).region
-        )
-        return cls(
-            account_id=pulumi.Output.unsecret(identity.account_id),
-            region=pulumi.Output.unsecret(current_region),
-            partition=pulumi.Output.unsecret(partition.partition),
-            dns_suffix=pulumi.Output.unsecret(partition.dns_suffix),
-        )
+def login_command(region: pulumi.Input[str], login_server: pulumi.Input[str]) -> pulumi.Output[str]:
+    """The documented recipe, run by a CI job that has assumed one of the stack's CI roles."""
+    return pulumi.Output.format(
+        "aws ecr get-login-password --region {0} | docker login --username AWS --password-stdin {1}",
+        region,
+        login_server,
+    )
 
 
 class EcrRegistry(pulumi.ComponentResource):
-    """ECR repositories with immutable tags, scan on push, lifecycle and access policies, and login outputs."""
+    """ECR repositories with immutable tags, scan on push, lifecycle and access policies, and CI roles."""
 
     access: RegistryAccess
-    """The shared output shape: login server, username `AWS`, a 12-hour token as password (secret)."""
+    """The shared output shape: login server, username `AWS`, the CI roles as identities, no password
+    unless a role sets `exportLoginToken`."""
     registry_id: pulumi.Output[str]
     login_server: pulumi.Output[str]
-    repositories: dict[str, EcrRepositoryOutputs]
+    repositories: dict[str, EcrRepository]
+    ci_roles: dict[str, EcrCiRole]
+    github_oidc_provider_arn: Optional[pulumi.Output[str]]
+    """The GitHub OIDC provider the roles trust (created here or given); None without `githubOidc`."""
     kms_key_arn: Optional[pulumi.Output[str]]
     """The key the component created for repositories that asked for KMS without a key (else None)."""
 
@@ -89,94 +65,84 @@ class EcrRegistry(pulumi.ComponentResource):
 
         created_key = None
         if any(r.encryption.creates_key for r in args.repositories):
-            created_key = aws.kms.Key(
-                f"{name}-kms",
-                description=f"ECR repositories of {pulumi.get_project()}/{pulumi.get_stack()} ({name})",
-                enable_key_rotation=True,
-                deletion_window_in_days=30,
-                region=region,
-                tags=base_tags,
-                opts=pulumi.ResourceOptions(parent=self),
+            created_key = create_kms_key(
+                f"{name}-kms", f"ECR repositories of {pulumi.get_project()}/{pulumi.get_stack()} ({name})", region, base_tags, self
             )
-
-        self.repositories = {}
-        for repository in args.repositories:
-            self.repositories[repository.name] = self._repository(
-                name, repository, created_key, base_tags, region, context.partition
-            )
-
-        # The token invoke's result may be secret as a whole, so the plain outputs are built from
-        # account, region and DNS suffix instead of from its proxy endpoint.
-        token = aws.ecr.get_authorization_token_output(
-            registry_id=context.account_id, region=region, opts=pulumi.InvokeOutputOptions(parent=self)
-        )
-        self.registry_id = context.account_id
-        self.login_server = pulumi.Output.format(
-            "{0}.dkr.ecr.{1}.{2}", context.account_id, context.region, context.dns_suffix
-        )
         self.kms_key_arn = created_key.arn if created_key else None
+
+        self.repositories = {
+            repository.name: EcrRepository(
+                f"{name}-{repository.name}",
+                repository,
+                pulumi.ResourceOptions(parent=self),
+                kms_key_arn=self.kms_key_arn,
+                base_tags=base_tags,
+                context=context,
+                region=region,
+            )
+            for repository in args.repositories
+        }
+        self.github_oidc_provider_arn = self._github_oidc(name, args, base_tags)
+        self.ci_roles = {
+            role.name: EcrCiRole(
+                f"{name}-ci-{role.name}",
+                role,
+                [self.repositories[r].arn for r in (role.repositories or self.repositories)],
+                context,
+                pulumi.ResourceOptions(parent=self),
+                oidc_provider_arn=self.github_oidc_provider_arn,
+                tags=base_tags,
+                aws_profile=pulumi.Config("aws").get("profile"),
+            )
+            for role in args.ci_roles
+        }
+
+        self.registry_id = context.account_id
+        self.login_server = context.login_server
+        exporting = next((role for role in self.ci_roles.values() if role.login_password is not None), None)
         self.access = RegistryAccess.create(
             "ecr",
             endpoint=pulumi.Output.format("https://{0}", self.login_server),
             login_server=self.login_server,
             username=ECR_USERNAME,
-            password=token.password,
-            password_expires_at=pulumi.Output.unsecret(token.expires_at),
+            password=exporting.login_password if exporting else None,
+            password_expires_at=exporting.login_expires_at if exporting else None,
+            login_command=login_command(context.region, self.login_server),
+            credential_helper=CREDENTIAL_HELPER,
+            identities=[
+                CiIdentity(name=role.name, access=role.access, type="aws-iam-role", id=self.ci_roles[role.name].role_arn)
+                for role in args.ci_roles
+            ],
         )
-        self.register_outputs(
-            {
+        self.register_outputs(self.stack_outputs()["aws"])
+
+    def _github_oidc(self, name: str, args: EcrRegistryArgs, tags: dict[str, str]) -> Optional[pulumi.Output[str]]:
+        oidc = args.github_oidc
+        if oidc is None:
+            return None
+        if oidc.provider_arn is not None:
+            return pulumi.Output.from_input(oidc.provider_arn)
+        provider = aws.iam.OpenIdConnectProvider(
+            f"{name}-github-oidc",
+            url=GITHUB_OIDC_URL,
+            client_id_lists=[GITHUB_OIDC_AUDIENCE],
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return provider.arn
+
+    def stack_outputs(self) -> dict[str, Any]:
+        """What the stack program exports for this registry (besides the shared shape)."""
+        return {
+            "aws": {
                 "registryId": self.registry_id,
                 "loginServer": self.login_server,
                 "repositories": {n: {"url": r.url, "arn": r.arn} for n, r in self.repositories.items()},
+                "kmsKeyArn": self.kms_key_arn,
+                "ciRoles": {n: r.role_arn for n, r in self.ci_roles.items()},
+                "githubOidcProviderArn": self.github_oidc_provider_arn,
             }
-        )
-
-    def _repository(
-        self,
-        name: str,
-        repository: RepositorySettings,
-        created_key: Optional[aws.kms.Key],
-        base_tags: dict[str, str],
-        region: Optional[str],
-        partition: pulumi.Output[str],
-    ) -> EcrRepositoryOutputs:
-        resource_name = f"{name}-{repository.name}"
-        exclusions = [
-            aws.ecr.RepositoryImageTagMutabilityExclusionFilterArgs(filter=f, filter_type="WILDCARD")
-            for f in repository.tag_mutability_exclusions
-        ]
-        created = aws.ecr.Repository(
-            resource_name,
-            name=repository.name,
-            image_tag_mutability=repository.effective_tag_mutability,
-            image_tag_mutability_exclusion_filters=exclusions or None,
-            image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(
-                scan_on_push=repository.scan_on_push
-            ),
-            encryption_configurations=_encryption(repository, created_key),
-            force_delete=repository.force_delete,
-            region=region,
-            tags={**base_tags, **repository.tags, **MANAGED_BY},
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        lifecycle = render_lifecycle_policy(repository.lifecycle)
-        if lifecycle is not None:
-            aws.ecr.LifecyclePolicy(
-                f"{resource_name}-lifecycle",
-                repository=created.name,
-                policy=lifecycle,
-                region=region,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-        if not repository.access.empty:
-            aws.ecr.RepositoryPolicy(
-                f"{resource_name}-policy",
-                repository=created.name,
-                policy=partition.apply(lambda p: render_repository_policy(repository.access, partition=p)),
-                region=region,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-        return EcrRepositoryOutputs(url=created.repository_url, arn=created.arn)
+        }
 
 
 class EcrRegistrySettings(pulumi.ComponentResource):

@@ -13,7 +13,7 @@ import pulumi
 import pulumi_docker as docker
 import pulumi_random as random
 
-from ..access import RegistryAccess
+from ..access import CiIdentity, RegistryAccess
 from ..settings.formats import duration_seconds, go_duration
 from ..settings.selfhosted import REGISTRY_CONTAINER_PORT, SelfHostedRegistryArgs
 from .config_file import render_registry_config
@@ -75,6 +75,13 @@ def _ports(args: SelfHostedRegistryArgs) -> list[docker.ContainerPortArgs]:
             )
         )
     return ports
+
+
+def login_command(login_server: str, user: Optional[str]) -> Optional[str]:
+    """`docker login` for an htpasswd user (password on stdin; the CA goes in /etc/docker/certs.d/<server>/ca.crt)."""
+    if user is None:
+        return None
+    return f"docker login {login_server} --username {user} --password-stdin"
 
 
 class SelfHostedRegistry(pulumi.ComponentResource):
@@ -171,6 +178,7 @@ class SelfHostedRegistry(pulumi.ComponentResource):
         )
 
         first_user = args.users[0].name if passwords else None
+        self.user_names = list(passwords)
         self.endpoint = pulumi.Output.from_input(args.endpoint)
         self.login_server = pulumi.Output.from_input(args.login_server)
         self.ca_certificate_pem = server_tls.ca_certificate_pem if server_tls else pulumi.Output.from_input(None)
@@ -184,6 +192,11 @@ class SelfHostedRegistry(pulumi.ComponentResource):
             username=first_user,
             password=passwords[first_user] if first_user else None,
             ca_certificate_pem=self.ca_certificate_pem,
+            login_command=login_command(args.login_server, first_user),
+            identities=[
+                CiIdentity(name=user, access="push", type="htpasswd-user", id=pulumi.Output.from_input(user))
+                for user in passwords
+            ],
         )
         self.register_outputs(
             {
@@ -195,3 +208,17 @@ class SelfHostedRegistry(pulumi.ComponentResource):
                 "volumeName": self.volume_name,
             }
         )
+
+    def stack_outputs(self) -> dict[str, Any]:
+        """What the stack program exports for this registry (besides the shared shape)."""
+        return {
+            "selfHosted": {
+                "endpoint": self.endpoint,
+                "loginServer": self.login_server,
+                "caCertificatePem": self.ca_certificate_pem,
+                "users": list(self.user_names),
+                "containerName": self.container_name,
+                "volumeName": self.volume_name,
+            },
+            "selfHostedUserPasswords": self.user_passwords,
+        }

@@ -18,6 +18,7 @@ from pydantic import Field
 
 from ..base import SettingsModel, checked, duplicate_name_problem
 from .account import EcrRegistrySettingsArgs, self_replication_problems
+from .ci import CiRoles, EcrCiRoleSettings, GithubOidcSettings, ci_role_problems
 from .formats import Region, Tags, kms_arn_region
 from .lifecycle import LifecycleSettings
 from .policy import AccessSettings
@@ -35,9 +36,15 @@ class EcrRegistryArgs(SettingsModel):
         list[RepositorySettings], checked(lambda repositories: duplicate_name_problem(repositories, "repository"))
     ] = Field(default_factory=list)
     """The repositories."""
+    ci_roles: CiRoles = Field(default_factory=list)
+    """IAM roles for CI, scoped to these repositories (the registry's login identities; no deployer token is exported)."""
+    github_oidc: GithubOidcSettings | None = None
+    """The account's GitHub Actions OIDC provider, for roles with `githubSubjects`."""
 
     def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
         problems = []
+        if not invalid & {"ci_roles", "repositories", "github_oidc"}:
+            problems += ci_role_problems(self.ci_roles, self.repositories, self.github_oidc)
         if invalid & {"repositories", "region"}:
             return problems
         for index, repository in enumerate(self.repositories):
@@ -75,10 +82,12 @@ class AwsSettings(EcrRegistryArgs):
 __all__ = [
     "AccessSettings",
     "AwsSettings",
+    "EcrCiRoleSettings",
     "EcrRegistryArgs",
     "EcrRegistrySettingsArgs",
     "EcrRepositoryArgs",
     "EncryptionSettings",
+    "GithubOidcSettings",
     "LifecycleSettings",
     "RepositorySettings",
 ]
