@@ -1,0 +1,92 @@
+"""registry-platform: container registries as code (a hardened self-hosted registry:2 and the clouds').
+
+The public API is importable from here:
+
+    from registry_platform import SelfHostedRegistry, SelfHostedRegistryArgs, load_stack_settings
+    from registry_platform import EcrRegistry, EcrRepository   # needs the [aws] extra
+
+Names are resolved on first use, so importing the package costs little and a component whose cloud
+SDK is not installed fails only when it is asked for, with the extra to install.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.2.0"
+
+# Public name -> (module, extra that provides its cloud SDK, or None for the base install).
+_EXPORTS: dict[str, tuple[str, str | None]] = {
+    # The stack config and its models (component args).
+    "load_stack_settings": (".settings.stack", None),
+    "StackSettings": (".settings.stack", None),
+    "SettingsError": (".settings.base", None),
+    "Problem": (".settings.base", None),
+    "SelfHostedRegistryArgs": (".settings.selfhosted", None),
+    "AwsSettings": (".settings.aws", None),
+    "EcrRegistryArgs": (".settings.aws", None),
+    "EcrRepositoryArgs": (".settings.aws", None),
+    "EcrRegistrySettingsArgs": (".settings.aws", None),
+    "EcrCiRoleSettings": (".settings.aws", None),
+    # The shared output shape.
+    "RegistryAccess": (".access", None),
+    "CiIdentity": (".access", None),
+    "render_docker_config": (".access", None),
+    # Components.
+    "RegistryPlatform": (".platform", None),
+    "SelfHostedRegistry": (".selfhosted.registry", None),
+    "render_registry_config": (".selfhosted.config_file", None),
+    "EcrRegistry": (".aws.ecr", "aws"),
+    "EcrRepository": (".aws.repository", "aws"),
+    "EcrRegistrySettings": (".aws.ecr", "aws"),
+    "EcrCiRole": (".aws.ci_role", "aws"),
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+class MissingExtraError(ImportError):
+    """A component was asked for whose cloud SDK is not installed."""
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, extra = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'registry_platform' has no attribute '{name}'") from None
+    try:
+        module = importlib.import_module(module_name, __name__)
+    except ModuleNotFoundError as error:
+        if extra is None or not (error.name or "").startswith("pulumi_"):
+            raise
+        raise MissingExtraError(
+            f"{name} needs the '{extra}' extra: pip install 'registry-platform[{extra}]' ({error.name} is missing)"
+        ) from error
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .access import CiIdentity, RegistryAccess, render_docker_config
+    from .aws.ci_role import EcrCiRole
+    from .aws.ecr import EcrRegistry, EcrRegistrySettings
+    from .aws.repository import EcrRepository
+    from .platform import RegistryPlatform
+    from .selfhosted.config_file import render_registry_config
+    from .selfhosted.registry import SelfHostedRegistry
+    from .settings.aws import (
+        AwsSettings,
+        EcrCiRoleSettings,
+        EcrRegistryArgs,
+        EcrRegistrySettingsArgs,
+        EcrRepositoryArgs,
+    )
+    from .settings.base import Problem, SettingsError
+    from .settings.selfhosted import SelfHostedRegistryArgs
+    from .settings.stack import StackSettings, load_stack_settings

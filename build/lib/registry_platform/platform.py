@@ -1,0 +1,89 @@
+"""`RegistryPlatform`: builds every registry the stack settings enable and gathers their outputs.
+
+`REGISTRY_BUILDERS` maps a stack-config section to the function that declares its components:
+adding a registry kind is one settings model, one component module and one entry here. A builder
+imports its component module itself, so a stack without a cloud never imports that cloud's SDK.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+import pulumi
+
+from .access import RegistryAccess, merged_docker_config
+from .settings import StackSettings
+
+TYPE = "registry-platform:index:RegistryPlatform"
+
+
+def _self_hosted(platform: "RegistryPlatform", settings: Any) -> Any:
+    from .selfhosted.registry import SelfHostedRegistry
+
+    return SelfHostedRegistry("self-hosted", settings, pulumi.ResourceOptions(parent=platform))
+
+
+def _aws(platform: "RegistryPlatform", settings: Any) -> Any:
+    from .aws.ecr import EcrRegistry, EcrRegistrySettings
+
+    registry = EcrRegistry("aws", settings, pulumi.ResourceOptions(parent=platform))
+    account_settings = settings.account_settings()
+    if account_settings is not None:
+        platform.extras["aws-registry-settings"] = EcrRegistrySettings(
+            "aws-registry-settings", account_settings, pulumi.ResourceOptions(parent=platform)
+        )
+    return registry
+
+
+REGISTRY_BUILDERS: dict[str, tuple[str, Callable[["RegistryPlatform", Any], Any]]] = {
+    "self_hosted": ("selfHosted", _self_hosted),
+    "aws": ("aws", _aws),
+}
+"""StackSettings field -> (registry key in the outputs = stack-config key, builder). Each builder
+returns a component with `access` (a `RegistryAccess`) and `stack_outputs()`."""
+
+
+class RegistryPlatform(pulumi.ComponentResource):
+    """The registries of one stack. `registries` maps a stack-config key to its `RegistryAccess`."""
+
+    components: dict[str, Any]
+    """Stack-config key -> the registry component built for it."""
+    registries: dict[str, RegistryAccess]
+    docker_config_json: pulumi.Output[str]
+    """One docker config.json for every registry of the stack (secret)."""
+
+    def __init__(self, name: str, settings: StackSettings, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__(TYPE, name, None, opts)
+        self.components = {}
+        self.extras: dict[str, pulumi.ComponentResource] = {}
+        for field_name, (key, build) in REGISTRY_BUILDERS.items():
+            section = getattr(settings, field_name)
+            if section is not None:
+                self.components[key] = build(self, section)
+        self.registries = {key: component.access for key, component in self.components.items()}
+        self.docker_config_json = merged_docker_config(self.registries)
+        self.register_outputs(
+            {
+                "registries": {key: access.public() for key, access in self.registries.items()},
+                "dockerConfigJson": self.docker_config_json,
+            }
+        )
+
+    def stack_outputs(self) -> dict[str, Any]:
+        """Every stack output: the shared shape for all registries, then each registry's own details."""
+        outputs: dict[str, Any] = {
+            "registries": {key: access.public() for key, access in self.registries.items()},
+            "registryCredentials": {key: access.credentials() for key, access in self.registries.items()},
+            "dockerConfigJson": self.docker_config_json,
+        }
+        for component in self.components.values():
+            outputs.update(component.stack_outputs())
+        return outputs
+
+    @property
+    def self_hosted(self):
+        return self.components.get("selfHosted")
+
+    @property
+    def ecr(self):
+        return self.components.get("aws")

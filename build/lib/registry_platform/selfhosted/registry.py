@@ -1,0 +1,224 @@
+"""`SelfHostedRegistry`: a hardened registry:2 container on a Docker engine.
+
+Children: the pinned image, a named data volume (kept across container replacement), the TLS
+material, htpasswd users, the `http.secret`, and the container that receives config, certificates
+and htpasswd as uploaded files.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+import pulumi
+import pulumi_docker as docker
+import pulumi_random as random
+
+from ..access import CiIdentity, RegistryAccess
+from ..settings.formats import duration_seconds, go_duration
+from ..settings.selfhosted import REGISTRY_CONTAINER_PORT, SelfHostedRegistryArgs
+from .config_file import render_registry_config
+from .layout import LAYOUT
+from .tls import ServerTls, generated_tls, provided_tls
+from .users import htpasswd_users
+
+TYPE = "registry-platform:selfhosted:SelfHostedRegistry"
+SECRET_FILE_MODE = "0400"
+PUBLIC_FILE_MODE = "0444"
+
+
+def _labels(name: str) -> dict[str, str]:
+    """Labels naming where a Docker object comes from (fixed: a volume label change would replace it)."""
+    return {
+        "org.registry-platform.project": pulumi.get_project(),
+        "org.registry-platform.stack": pulumi.get_stack(),
+        "org.registry-platform.component": name,
+    }
+
+
+def _healthcheck(args: SelfHostedRegistryArgs) -> docker.ContainerHealthcheckArgs:
+    """Probe the debug server's /debug/health over the container's loopback (no TLS needed).
+
+    Durations are declared in Go's canonical form, the form Docker reports back, so that an
+    unchanged config shows no diff.
+    """
+    check = args.container.healthcheck
+    url = f"http://127.0.0.1:{args.debug.port}/debug/health"
+    return docker.ContainerHealthcheckArgs(
+        tests=["CMD", "wget", "-q", "-O", "/dev/null", url],
+        interval=go_duration(check.interval),
+        timeout=go_duration(check.timeout),
+        retries=check.retries,
+        start_period=go_duration(check.start_period),
+    )
+
+
+def _health_wait_seconds(args: SelfHostedRegistryArgs) -> int:
+    """How long `pulumi up` waits for healthy: long enough for every probe Docker may need, plus a margin."""
+    check = args.container.healthcheck
+    probes = duration_seconds(check.start_period) + (check.retries + 1) * (
+        duration_seconds(check.interval) + duration_seconds(check.timeout)
+    )
+    return int(probes) + 30
+
+
+def default_volume_name(name: str) -> str:
+    """Unique per project, stack and component, and independent of the container name."""
+    return f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}-data"
+
+
+def _ports(args: SelfHostedRegistryArgs) -> list[docker.ContainerPortArgs]:
+    ports = [docker.ContainerPortArgs(internal=REGISTRY_CONTAINER_PORT, external=args.port, ip=args.bind_address)]
+    if args.debug.publish:
+        ports.append(
+            docker.ContainerPortArgs(
+                internal=args.debug.port, external=args.debug.effective_host_port, ip=args.debug.bind_address
+            )
+        )
+    return ports
+
+
+def login_command(login_server: str, user: Optional[str]) -> Optional[str]:
+    """`docker login` for an htpasswd user (password on stdin; the CA goes in /etc/docker/certs.d/<server>/ca.crt)."""
+    if user is None:
+        return None
+    return f"docker login {login_server} --username {user} --password-stdin"
+
+
+class SelfHostedRegistry(pulumi.ComponentResource):
+    """registry:2 on Docker with TLS, htpasswd users and a persistent volume."""
+
+    access: RegistryAccess
+    """The shared output shape (login server, first user, password, CA, docker config.json)."""
+    endpoint: pulumi.Output[str]
+    login_server: pulumi.Output[str]
+    ca_certificate_pem: pulumi.Output[Optional[str]]
+    user_passwords: pulumi.Output[Mapping[str, str]]
+    """User name -> password, secret."""
+    container_name: pulumi.Output[str]
+    volume_name: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        args: SelfHostedRegistryArgs | Mapping[str, Any],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ):
+        args = SelfHostedRegistryArgs.coerce(args)
+        super().__init__(TYPE, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        labels = _labels(name)
+
+        image = docker.RemoteImage(f"{name}-image", name=args.image, keep_locally=True, opts=child)
+        volume = docker.Volume(
+            f"{name}-data",
+            name=args.volume.name or default_volume_name(name),
+            labels=[docker.VolumeLabelArgs(label=k, value=v) for k, v in labels.items()],
+            opts=pulumi.ResourceOptions(
+                parent=self, retain_on_delete=args.volume.retain_on_delete, ignore_changes=["labels"]
+            ),
+        )
+        http_secret = random.RandomPassword(f"{name}-http-secret", length=64, special=False, opts=child)
+
+        server_tls: ServerTls | None = None
+        if args.tls.mode == "generated":
+            server_tls = generated_tls(name, args.tls, args.host, self)
+        elif args.tls.mode == "provided":
+            server_tls = provided_tls(args.tls)
+
+        uploads = [
+            docker.ContainerUploadArgs(
+                file=LAYOUT.config,
+                content=pulumi.Output.secret(http_secret.result).apply(
+                    lambda secret: render_registry_config(args, http_secret=secret)
+                ),
+                permissions=SECRET_FILE_MODE,
+            )
+        ]
+        if server_tls is not None:
+            uploads.append(
+                docker.ContainerUploadArgs(
+                    file=LAYOUT.certificate, content=server_tls.certificate_pem, permissions=PUBLIC_FILE_MODE
+                )
+            )
+            uploads.append(
+                docker.ContainerUploadArgs(
+                    file=LAYOUT.private_key, content=server_tls.private_key_pem, permissions=SECRET_FILE_MODE
+                )
+            )
+        passwords: dict[str, pulumi.Output[str]] = {}
+        if args.auth == "htpasswd":
+            users = htpasswd_users(name, args.users, args.bcrypt_cost, self)
+            passwords = users.passwords
+            uploads.append(
+                docker.ContainerUploadArgs(file=LAYOUT.htpasswd, content=users.htpasswd, permissions=SECRET_FILE_MODE)
+            )
+
+        container = docker.Container(
+            f"{name}-container",
+            name=args.name,
+            image=image.image_id,
+            entrypoints=["registry"],
+            command=["serve", LAYOUT.config],
+            envs=["OTEL_TRACES_EXPORTER=none"],
+            restart=args.container.restart_policy,
+            must_run=True,
+            wait=args.container.wait_for_healthy,
+            wait_timeout=_health_wait_seconds(args),
+            ports=_ports(args),
+            volumes=[docker.ContainerVolumeArgs(volume_name=volume.name, container_path=LAYOUT.data)],
+            uploads=uploads,
+            healthcheck=_healthcheck(args),
+            labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in {**labels, **args.container.labels}.items()],
+            capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"]),
+            security_opts=["no-new-privileges:true"],
+            memory=args.container.memory_mb,
+            log_driver="json-file",
+            log_opts={"max-size": args.container.log_max_size, "max-file": str(args.container.log_max_files)},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[volume]),
+        )
+
+        first_user = args.users[0].name if passwords else None
+        self.user_names = list(passwords)
+        self.endpoint = pulumi.Output.from_input(args.endpoint)
+        self.login_server = pulumi.Output.from_input(args.login_server)
+        self.ca_certificate_pem = server_tls.ca_certificate_pem if server_tls else pulumi.Output.from_input(None)
+        self.user_passwords = pulumi.Output.secret(pulumi.Output.from_input(passwords))
+        self.container_name = container.name
+        self.volume_name = volume.name
+        self.access = RegistryAccess.create(
+            "self-hosted",
+            endpoint=self.endpoint,
+            login_server=self.login_server,
+            username=first_user,
+            password=passwords[first_user] if first_user else None,
+            ca_certificate_pem=self.ca_certificate_pem,
+            login_command=login_command(args.login_server, first_user),
+            identities=[
+                CiIdentity(name=user, access="push", type="htpasswd-user", id=pulumi.Output.from_input(user))
+                for user in passwords
+            ],
+        )
+        self.register_outputs(
+            {
+                "endpoint": self.endpoint,
+                "loginServer": self.login_server,
+                "caCertificatePem": self.ca_certificate_pem,
+                "userPasswords": self.user_passwords,
+                "containerName": self.container_name,
+                "volumeName": self.volume_name,
+            }
+        )
+
+    def stack_outputs(self) -> dict[str, Any]:
+        """What the stack program exports for this registry (besides the shared shape)."""
+        return {
+            "selfHosted": {
+                "endpoint": self.endpoint,
+                "loginServer": self.login_server,
+                "caCertificatePem": self.ca_certificate_pem,
+                "users": list(self.user_names),
+                "containerName": self.container_name,
+                "volumeName": self.volume_name,
+            },
+            "selfHostedUserPasswords": self.user_passwords,
+        }

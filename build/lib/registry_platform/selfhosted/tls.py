@@ -1,0 +1,81 @@
+"""Certificates for the self-hosted registry: a private CA and a server certificate it signs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+import pulumi_tls as tls
+
+from ..settings import secret_output
+from ..settings.selfhosted import TlsSettings
+
+CA_USES = ["cert_signing", "crl_signing", "digital_signature"]
+SERVER_USES = ["digital_signature", "key_encipherment", "server_auth"]
+
+
+@dataclass(frozen=True)
+class ServerTls:
+    """What the registry serves (certificate, secret key) and what clients trust (CA)."""
+
+    certificate_pem: pulumi.Output[str]
+    private_key_pem: pulumi.Output[str]
+    ca_certificate_pem: pulumi.Output[Optional[str]]
+
+
+def _private_key(name: str, settings: TlsSettings, opts: pulumi.ResourceOptions) -> tls.PrivateKey:
+    if settings.key_algorithm == "RSA":
+        return tls.PrivateKey(name, algorithm="RSA", rsa_bits=settings.rsa_bits, opts=opts)
+    return tls.PrivateKey(name, algorithm="ECDSA", ecdsa_curve="P256", opts=opts)
+
+
+def generated_tls(name: str, settings: TlsSettings, host: str, parent: pulumi.Resource) -> ServerTls:
+    """CA key + self-signed CA certificate, server key + CSR + certificate signed by the CA."""
+    opts = pulumi.ResourceOptions(parent=parent)
+    ca_key = _private_key(f"{name}-ca-key", settings, opts)
+    ca_cert = tls.SelfSignedCert(
+        f"{name}-ca-cert",
+        private_key_pem=ca_key.private_key_pem,
+        is_ca_certificate=True,
+        subject=tls.SelfSignedCertSubjectArgs(
+            common_name=f"{name} registry CA", organization=settings.organization
+        ),
+        validity_period_hours=settings.ca_validity_hours,
+        allowed_uses=CA_USES,
+        set_subject_key_id=True,
+        opts=opts,
+    )
+    server_key = _private_key(f"{name}-server-key", settings, opts)
+    request = tls.CertRequest(
+        f"{name}-server-csr",
+        private_key_pem=server_key.private_key_pem,
+        subject=tls.CertRequestSubjectArgs(common_name=host, organization=settings.organization),
+        dns_names=settings.dns_names,
+        ip_addresses=settings.ip_addresses,
+        opts=opts,
+    )
+    server_cert = tls.LocallySignedCert(
+        f"{name}-server-cert",
+        cert_request_pem=request.cert_request_pem,
+        ca_private_key_pem=ca_key.private_key_pem,
+        ca_cert_pem=ca_cert.cert_pem,
+        validity_period_hours=settings.validity_hours,
+        early_renewal_hours=settings.early_renewal_hours,
+        allowed_uses=SERVER_USES,
+        opts=opts,
+    )
+    return ServerTls(
+        certificate_pem=server_cert.cert_pem,
+        private_key_pem=pulumi.Output.secret(server_key.private_key_pem),
+        ca_certificate_pem=ca_cert.cert_pem,
+    )
+
+
+def provided_tls(settings: TlsSettings) -> ServerTls:
+    """A certificate and key the user brings (the key from a config secret)."""
+    return ServerTls(
+        certificate_pem=pulumi.Output.from_input(settings.certificate_pem),
+        private_key_pem=secret_output(settings.private_key_pem),
+        ca_certificate_pem=pulumi.Output.from_input(settings.ca_certificate_pem),
+    )

@@ -1,0 +1,390 @@
+"""Settings of the self-hosted registry (`registry-platform:selfHosted`).
+
+`SelfHostedRegistryArgs` is both the `selfHosted` section of the stack config and the args a Python
+user passes to `SelfHostedRegistry`. Defaults are the secure ones: TLS and htpasswd on, loopback
+bind, delete API off, pinned image.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+
+from .base import SecretInput, SettingsModel, checked, duplicate_name_problem
+from .certificates import certificate_names, covers, key_problem, load_certificate
+from .formats import (
+    docker_name_problem,
+    duration_problem,
+    htpasswd_user_problem,
+    image_reference_problem,
+    is_ip_address,
+    san_problem,
+)
+
+DEFAULT_IMAGE = "registry:2.8.3"
+REGISTRY_CONTAINER_PORT = 5000
+
+
+Duration = Annotated[str, checked(duration_problem)]
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+def _ip_problem(value: str) -> str | None:
+    return None if is_ip_address(value) else f"'{value}' is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::1)"
+
+
+IpAddress = Annotated[str, checked(_ip_problem)]
+
+
+def _header_name_problem(value: str) -> str | None:
+    if re.match(r"^[A-Za-z0-9][A-Za-z0-9-]*$", value):
+        return None
+    return f"'{value}' is not an HTTP header name (letters, digits and '-')"
+
+
+def _origin_problem(value: str) -> str | None:
+    if value == "*":
+        return "'*' cannot be combined with credentials; name the UI's origin (https://ui.example.com)"
+    if re.match(r"^https?://[A-Za-z0-9.-]+(:\d+)?$", value):
+        return None
+    return f"'{value}' is not an origin (scheme://host[:port], e.g. https://ui.example.com)"
+
+
+def _host_problem(value: str) -> str | None:
+    if value.startswith("*"):
+        return f"'{value}' is a wildcard; give the host name clients use"
+    return san_problem(value)
+
+
+HeaderName = Annotated[str, checked(_header_name_problem)]
+
+
+class UserSettings(SettingsModel):
+    """An htpasswd user. Every htpasswd user can push and pull (per-user roles need token auth)."""
+
+    name: Annotated[str, checked(htpasswd_user_problem)]
+    """User name, e.g. `admin` or `ci`."""
+    password: SecretInput | None = None
+    """Password as a config secret; when absent, one is generated and kept in the stack state."""
+    password_length: int = Field(32, ge=16, le=72)
+    """Length of a generated password (letters and digits; bcrypt reads at most 72 bytes)."""
+
+    @field_validator("password")
+    @classmethod
+    def _password_fits_bcrypt(cls, value):
+        if isinstance(value, SecretStr):
+            size = len(value.get_secret_value().encode())
+            if size < 12 or size > 72:
+                raise ValueError("must be 12-72 bytes long (bcrypt ignores bytes past 72)")
+        return value
+
+
+class TlsSettings(SettingsModel):
+    """Where the server certificate comes from. `generated` makes a private CA with pulumi-tls."""
+
+    mode: Literal["generated", "provided", "disabled"] = "generated"
+    """`generated` (private CA + server certificate), `provided` (bring your own), `disabled` (plain HTTP)."""
+    sans: list[Annotated[str, checked(san_problem)]] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1"], min_length=1
+    )
+    """Subject alternative names of the generated server certificate: DNS names and IP addresses."""
+    key_algorithm: Literal["ECDSA", "RSA"] = "ECDSA"
+    """Key type of the generated CA and server keys (ECDSA P-256, or RSA with `rsaBits`)."""
+    rsa_bits: Literal[2048, 3072, 4096] = 4096
+    """RSA key size when `keyAlgorithm` is RSA."""
+    organization: str = "registry-platform"
+    """Organization (O) in the generated certificates' subject."""
+    ca_validity_hours: int = Field(87600, ge=24)
+    """Validity of the generated CA certificate (default 10 years)."""
+    validity_hours: int = Field(8760, ge=24)
+    """Validity of the generated server certificate (default 1 year)."""
+    early_renewal_hours: int = Field(720, ge=0)
+    """Renew the server certificate this long before it expires (on the next `pulumi up`)."""
+    minimum_version: Literal["tls1.2", "tls1.3"] = "tls1.2"
+    """Lowest TLS version the registry accepts."""
+    certificate_pem: str | None = None
+    """`provided` mode: the server certificate (PEM, leaf first, chain may follow)."""
+    private_key_pem: SecretInput | None = None
+    """`provided` mode: the server private key (PEM), as a config secret."""
+    ca_certificate_pem: str | None = None
+    """`provided` mode: the CA that clients should trust (exported as the CA output)."""
+
+    def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+        fields = {"certificatePem": "certificate_pem", "privateKeyPem": "private_key_pem"}
+        if "mode" in invalid:
+            return problems
+        if self.mode == "provided":
+            for key, attribute in fields.items():
+                if attribute not in invalid and getattr(self, attribute) is None:
+                    problems.append((key, "mode `provided` needs it"))
+            problems.extend(self._provided_problems(invalid))
+        else:
+            for key, attribute in {**fields, "caCertificatePem": "ca_certificate_pem"}.items():
+                if attribute not in invalid and getattr(self, attribute) is not None:
+                    problems.append((key, f"only applies with mode `provided` (mode is `{self.mode}`)"))
+        if self.mode == "generated" and not invalid & {"validity_hours", "early_renewal_hours", "ca_validity_hours"}:
+            if self.early_renewal_hours >= self.validity_hours:
+                problems.append((
+                    "earlyRenewalHours",
+                    f"must be less than validityHours ({self.validity_hours}); "
+                    "otherwise every `pulumi up` issues a new certificate and replaces the container",
+                ))
+            if self.validity_hours > self.ca_validity_hours:
+                problems.append(("validityHours", f"must not exceed caValidityHours ({self.ca_validity_hours})"))
+        return problems
+
+    def _provided_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
+        if "certificate_pem" in invalid or not isinstance(self.certificate_pem, str):
+            return []
+        certificate = load_certificate(self.certificate_pem)
+        if certificate is None:
+            return [("certificatePem", "is not a PEM certificate (-----BEGIN CERTIFICATE-----)")]
+        key = self.private_key_pem
+        if "private_key_pem" not in invalid and isinstance(key, SecretStr):
+            problem = key_problem(certificate, key.get_secret_value())
+            if problem:
+                return [("privateKeyPem", problem)]
+        if self.ca_certificate_pem is not None and load_certificate(self.ca_certificate_pem) is None:
+            return [("caCertificatePem", "is not a PEM certificate (-----BEGIN CERTIFICATE-----)")]
+        return []
+
+    @property
+    def provided_names(self) -> list[str] | None:
+        """The names the provided certificate is valid for (None when there is none to read)."""
+        if self.mode != "provided" or not isinstance(self.certificate_pem, str):
+            return None
+        certificate = load_certificate(self.certificate_pem)
+        return certificate_names(certificate) if certificate else None
+
+    @property
+    def dns_names(self) -> list[str]:
+        return [san for san in self.sans if not is_ip_address(san)]
+
+    @property
+    def ip_addresses(self) -> list[str]:
+        return [san for san in self.sans if is_ip_address(san)]
+
+
+class LogSettings(SettingsModel):
+    level: Literal["error", "warn", "info", "debug"] = "info"
+    """Registry log level."""
+    formatter: Literal["text", "json", "logstash"] = "text"
+    """Log line format."""
+    access_log: bool = True
+    """Log every HTTP request."""
+    fields: dict[str, str] = Field(default_factory=dict)
+    """Extra fields on every log line (`service: registry` is always set)."""
+
+
+class UploadPurgingSettings(SettingsModel):
+    enabled: bool = True
+    """Remove abandoned upload directories."""
+    age: Duration = "168h"
+    """Purge uploads older than this."""
+    interval: Duration = "24h"
+    """How often to look for old uploads."""
+    dry_run: bool = False
+    """Only log what would be purged."""
+
+
+class StorageSettings(SettingsModel):
+    """Filesystem storage on a named Docker volume mounted at /var/lib/registry."""
+
+    delete_enabled: bool = False
+    """Allow the DELETE API (needed before garbage collection can reclaim space)."""
+    blob_descriptor_cache: Literal["inmemory", "none"] = "inmemory"
+    """Cache of blob descriptors; `none` turns it off."""
+    upload_purging: UploadPurgingSettings = Field(default_factory=UploadPurgingSettings)
+    """Clean-up of abandoned uploads."""
+    read_only: bool = False
+    """Maintenance switch: refuse writes (set it while running garbage-collect)."""
+
+
+class CorsSettings(SettingsModel):
+    """CORS response headers, for a registry UI served from another origin."""
+
+    allow_origin: Annotated[str, checked(_origin_problem)]
+    """The one origin allowed (Access-Control-Allow-Origin), e.g. `https://ui.example.com`."""
+    allow_methods: list[Literal["HEAD", "GET", "OPTIONS", "DELETE", "POST", "PUT", "PATCH"]] = Field(
+        default_factory=lambda: ["HEAD", "GET", "OPTIONS", "DELETE"], min_length=1
+    )
+    """Values of Access-Control-Allow-Methods."""
+    allow_headers: list[HeaderName] = Field(
+        default_factory=lambda: ["Authorization", "Accept", "Cache-Control"], min_length=1
+    )
+    """Values of Access-Control-Allow-Headers."""
+    expose_headers: list[HeaderName] = Field(default_factory=lambda: ["Docker-Content-Digest"])
+    """Values of Access-Control-Expose-Headers (a UI needs the digest to delete by it)."""
+
+
+class HttpSettings(SettingsModel):
+    headers: dict[HeaderName, Annotated[list[str], Field(min_length=1)]] = Field(default_factory=dict)
+    """Extra response headers (`X-Content-Type-Options: nosniff` is always sent and cannot be replaced)."""
+    cors: CorsSettings | None = None
+    """CORS headers; off unless set."""
+    http2_disabled: bool = False
+    """Turn HTTP/2 off (can help push throughput on some networks)."""
+
+    @field_validator("headers")
+    @classmethod
+    def _no_nosniff_override(cls, headers: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name in headers:
+            if name.lower() == "x-content-type-options":
+                raise ValueError("X-Content-Type-Options is always `nosniff` and cannot be set here")
+            if name.lower().startswith("access-control-"):
+                raise ValueError(f"{name}: set CORS headers with `http.cors`")
+        return headers
+
+
+class DebugSettings(SettingsModel):
+    """The debug server: /debug/health (used by the container health check) and Prometheus /metrics."""
+
+    port: Port = 5001
+    """Port of the debug server inside the container."""
+    prometheus: bool = False
+    """Serve Prometheus metrics at /metrics on the debug server."""
+    publish: bool = False
+    """Publish the debug port on the host (it stays on the container's loopback otherwise)."""
+    host_port: Port | None = None
+    """Host port when published (defaults to `port`)."""
+    bind_address: IpAddress = "127.0.0.1"
+    """Host address the published debug port binds to; keep it private."""
+
+    @property
+    def effective_host_port(self) -> int:
+        return self.host_port or self.port
+
+
+class HealthSettings(SettingsModel):
+    storage_driver_check: bool = True
+    """Probe the storage driver; the registry reports unhealthy when it fails."""
+    interval: Duration = "10s"
+    """Time between storage probes."""
+    threshold: int = Field(3, ge=1)
+    """Failed probes before the registry reports unhealthy."""
+
+
+class ContainerHealthcheckSettings(SettingsModel):
+    interval: Duration = "30s"
+    """Time between Docker health checks."""
+    timeout: Duration = "5s"
+    """Time a health check may take."""
+    retries: int = Field(3, ge=1)
+    """Failures before Docker marks the container unhealthy."""
+    start_period: Duration = "10s"
+    """Grace period after start."""
+
+
+class ContainerSettings(SettingsModel):
+    restart_policy: Literal["no", "on-failure", "always", "unless-stopped"] = "unless-stopped"
+    """Docker restart policy."""
+    memory_mb: int | None = Field(None, ge=64)
+    """Memory limit in MiB (no limit when absent)."""
+    labels: dict[str, str] = Field(default_factory=dict)
+    """Extra Docker labels on the container."""
+    healthcheck: ContainerHealthcheckSettings = Field(default_factory=ContainerHealthcheckSettings)
+    """Docker health check (probes /debug/health inside the container)."""
+    wait_for_healthy: bool = True
+    """Make `pulumi up` wait until the container reports healthy."""
+    log_max_size: str = Field("10m", pattern=r"^\d+[kmg]$")
+    """Rotate the container's json-file log at this size (e.g. 10m)."""
+    log_max_files: int = Field(3, ge=1)
+    """Rotated log files to keep."""
+
+
+class VolumeSettings(SettingsModel):
+    name: Annotated[str, checked(docker_name_problem)] | None = None
+    """Docker volume holding /var/lib/registry (default `<project>-<stack>-<component>-data`, e.g.
+    `registry-platform-dev-self-hosted-data`; renaming the container keeps the data)."""
+    retain_on_delete: bool = True
+    """Keep the volume (and its images) when the stack is destroyed."""
+
+
+class SelfHostedRegistryArgs(SettingsModel):
+    """A hardened `registry:2` on a Docker engine: TLS, htpasswd users, persistent storage."""
+
+    name: Annotated[str, checked(docker_name_problem)] = "registry"
+    """Docker container name."""
+    image: Annotated[str, checked(image_reference_problem)] = DEFAULT_IMAGE
+    """Pinned registry image: a version tag or a digest (`registry:2.8.3`, `registry@sha256:...`)."""
+    host: Annotated[str, checked(_host_problem)] = "localhost"
+    """Host name clients use; must be one of `tls.sans` when TLS is generated."""
+    port: Port = 5000
+    """Host port the registry is published on."""
+    bind_address: IpAddress = "127.0.0.1"
+    """Host address the port binds to (`0.0.0.0` to expose it beyond this machine)."""
+    auth: Literal["htpasswd", "none"] = "htpasswd"
+    """`htpasswd` (users below, needs TLS) or `none` (anyone who reaches the port can push)."""
+    users: Annotated[list[UserSettings], checked(lambda users: duplicate_name_problem(users, "user"))] = Field(
+        default_factory=list
+    )
+    """htpasswd users; the first is the one in the shared registry outputs."""
+    bcrypt_cost: int = Field(10, ge=10, le=14)
+    """bcrypt cost of the htpasswd entries (the registry checks it on every request)."""
+    tls: TlsSettings = Field(default_factory=TlsSettings)
+    """TLS settings."""
+    log: LogSettings = Field(default_factory=LogSettings)
+    """Logging."""
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    """Storage behaviour."""
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    """HTTP headers, CORS, HTTP/2."""
+    debug: DebugSettings = Field(default_factory=DebugSettings)
+    """Debug server (health and metrics)."""
+    health: HealthSettings = Field(default_factory=HealthSettings)
+    """Registry health checks."""
+    container: ContainerSettings = Field(default_factory=ContainerSettings)
+    """Docker container settings."""
+    volume: VolumeSettings = Field(default_factory=VolumeSettings)
+    """Docker volume settings."""
+
+    def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+        if "auth" not in invalid and self.auth == "htpasswd":
+            if "users" not in invalid and not self.users:
+                problems.append(("users", "auth `htpasswd` needs at least one user (or set `auth: none` explicitly)"))
+            if "tls" not in invalid and self.tls.mode == "disabled":
+                problems.append((
+                    "tls.mode",
+                    "auth `htpasswd` needs TLS: docker clients refuse basic auth over plain HTTP "
+                    "(use `generated` or `provided`)",
+                ))
+        elif "auth" not in invalid and "users" not in invalid and self.users:
+            problems.append(("users", "users are only used with `auth: htpasswd` (auth is `none`)"))
+        if not invalid & {"tls", "host"}:
+            if self.tls.mode == "generated" and self.host not in self.tls.sans:
+                problems.append((
+                    "host",
+                    f"'{self.host}' is not in tls.sans {self.tls.sans}; clients would reject the certificate",
+                ))
+            names = self.tls.provided_names
+            if names is not None and not covers(names, self.host):
+                problems.append(("host", f"'{self.host}' is not among the provided certificate's names {names}"))
+        if "debug" not in invalid:
+            if self.debug.port == REGISTRY_CONTAINER_PORT:
+                problems.append(("debug.port", f"must differ from the registry's own port {REGISTRY_CONTAINER_PORT}"))
+            if "port" not in invalid and self.debug.publish and self.debug.effective_host_port == self.port:
+                problems.append(("debug.hostPort", f"{self.debug.effective_host_port} collides with `port` {self.port}"))
+        return problems
+
+    @property
+    def login_server(self) -> str:
+        """What `docker login` takes: `host:port` (just `host` on 443)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return host if self.port == 443 else f"{host}:{self.port}"
+
+    @property
+    def scheme(self) -> str:
+        return "http" if self.tls.mode == "disabled" else "https"
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.scheme}://{self.login_server}"
+
+    @property
+    def user_names(self) -> list[str]:
+        return [user.name for user in self.users]
+
