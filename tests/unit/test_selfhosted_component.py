@@ -70,11 +70,11 @@ def test_image_volume_and_container_inputs(run_stack, two_users):
     volume = run.one(VOLUME)
     assert volume.inputs["name"] == "registry-platform-dev-self-hosted-data"
     assert volume.request.retainOnDelete is True
-    assert list(volume.request.ignoreChanges) == ["labels"]
+    assert set(volume.request.ignoreChanges) == {"labels", "name"}
     assert {label["label"] for label in volume.inputs["labels"]} == {
         "org.registry-platform.project", "org.registry-platform.stack", "org.registry-platform.component"}
     container = run.one(CONTAINER).inputs
-    assert container["name"] == "registry"
+    assert container["name"] == "registry-platform-dev-self-hosted"
     assert container["image"] == image.outputs["imageId"]
     assert container["entrypoints"] == ["registry"]
     assert container["command"] == ["serve", LAYOUT.config]
@@ -84,16 +84,16 @@ def test_image_volume_and_container_inputs(run_stack, two_users):
     assert container["volumes"] == [{"volumeName": volume.inputs["name"], "containerPath": "/var/lib/registry"}]
     assert container["capabilities"] == {"drops": ["ALL"]}
     assert container["securityOpts"] == ["no-new-privileges:true"]
-    assert container["logDriver"] == "json-file"
-    assert container["logOpts"] == {"max-size": "10m", "max-file": "3"}
+    assert "logDriver" not in container and "logOpts" not in container
     assert container["healthcheck"] == {
         "tests": ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:5001/debug/health"],
         "interval": "30s",
         "timeout": "5s",
         "retries": 3,
-        "startPeriod": "10s",
+        "startPeriod": "30s",
+        "startInterval": "1s",
     }
-    assert container["waitTimeout"] == 10 + 4 * (30 + 5) + 30
+    assert container["waitTimeout"] == 30 + 4 * (30 + 5) + 30
     labels = {label["label"]: label["value"] for label in container["labels"]}
     assert labels["org.registry-platform.stack"] == "dev"
     assert labels["org.registry-platform.project"] == "registry-platform"
@@ -111,7 +111,7 @@ def test_container_settings_reach_the_container(run_stack):
                 "bindAddress": "0.0.0.0",
                 "debug": {"publish": True, "port": 5002, "hostPort": 9102, "prometheus": True},
                 "container": {"restartPolicy": "always", "memoryMb": 256, "labels": {"team": "platform"},
-                              "waitForHealthy": False, "logMaxSize": "50m", "logMaxFiles": 5},
+                              "waitForHealthy": False, "log": {"maxSize": "50m", "maxFiles": 5}},
                 "volume": {"name": "reg-store", "retainOnDelete": False},
             }
         }
@@ -125,10 +125,13 @@ def test_container_settings_reach_the_container(run_stack):
         {"internal": 5000, "external": 5443, "ip": "0.0.0.0"},
         {"internal": 5002, "external": 9102, "ip": "127.0.0.1"},
     ]
+    assert container["logDriver"] == "json-file"
     assert container["logOpts"] == {"max-size": "50m", "max-file": "5"}
+    assert "logOpts" not in run.one(CONTAINER).request.ignoreChanges
     assert {"label": "team", "value": "platform"} in container["labels"]
     assert container["volumes"][0]["volumeName"] == "reg-store"
     assert run.one(VOLUME).request.retainOnDelete is False
+    assert list(run.one(VOLUME).request.ignoreChanges) == ["labels"]  # an explicit name takes effect
     assert container["healthcheck"]["tests"][-1] == "http://127.0.0.1:5002/debug/health"
     assert run.exports["registries"].value["selfHosted"]["loginServer"] == "localhost:5443"
 
@@ -294,7 +297,7 @@ def test_shared_output_shape(run_stack, two_users):
     assert base64.b64decode(auth).decode() == f"admin:{admin_password}"
     assert json.loads(run.exports["dockerConfigJson"].value) == json.loads(credentials["dockerConfigJson"])
     details = run.exports["selfHosted"].value
-    assert details["containerName"] == "registry"
+    assert details["containerName"] == "registry-platform-dev-self-hosted"
     assert details["volumeName"] == "registry-platform-dev-self-hosted-data"
     assert details["users"] == ["admin", "ci"]
 
@@ -352,6 +355,7 @@ def test_container_health_check_probes_the_rendered_debug_address(run_stack):
     assert port == "5999"
     assert container["healthcheck"]["interval"] == "1m0s" and container["healthcheck"]["startPeriod"] == "1m30s"
     assert container["waitTimeout"] == 90 + 4 * (60 + 5) + 30
+    assert container["healthcheck"]["startInterval"] == "1s"
 
 
 def test_anonymous_plain_http_only_when_asked(run_stack):
@@ -383,3 +387,85 @@ def test_no_self_hosted_section_declares_only_the_platform(run_stack):
 def test_pinned_images_accepted(run_stack, image):
     run = run_stack({"selfHosted": {"users": [{"name": "admin"}], "image": image}})
     assert run.one(IMAGE).inputs["name"] == image
+
+
+def test_log_options_are_declared_only_when_configured(run_stack):
+    """Unset, the engine's defaults apply, and the options Docker merges in from daemon.json (read back
+    by the provider) are ignored instead of replacing the container on every run."""
+    default = run_stack({"selfHosted": {"users": [{"name": "admin"}]}}).one(CONTAINER)
+    assert "logDriver" not in default.inputs and "logOpts" not in default.inputs
+    assert {"logDriver", "logOpts"} <= set(default.request.ignoreChanges)
+    configured = run_stack({"selfHosted": {"users": [{"name": "admin"}],
+                                           "container": {"log": {"driver": "local", "maxSize": "20m", "maxFiles": 4}}}})
+    container = configured.one(CONTAINER)
+    assert container.inputs["logDriver"] == "local"
+    assert container.inputs["logOpts"] == {"max-size": "20m", "max-file": "4"}
+    assert not {"logDriver", "logOpts"} & set(container.request.ignoreChanges)
+
+
+def test_two_registries_in_one_stack_get_their_own_container_and_volume():
+    def program():
+        SelfHostedRegistry("team-a", {"users": [{"name": "admin"}]})
+        SelfHostedRegistry("team-b", {"users": [{"name": "admin"}], "port": 5001})
+
+    run = run_under_mocks(program, stack="lib")
+    containers = {c.name: c.inputs["name"] for c in run.of_type(CONTAINER)}
+    volumes = {v.name: v.inputs["name"] for v in run.of_type(VOLUME)}
+    assert containers == {"team-a-container": "registry-platform-lib-team-a", "team-b-container": "registry-platform-lib-team-b"}
+    assert volumes == {"team-a-data": "registry-platform-lib-team-a-data", "team-b-data": "registry-platform-lib-team-b-data"}
+
+
+def test_defaulted_volume_name_is_kept_across_a_stack_rename(run_stack):
+    """The default embeds the stack name; ignoring changes to it keeps the volume (and images) of the
+    state when the stack is renamed. The engine applies ignore_changes, so the option is what is checked."""
+    renamed = run_stack({"selfHosted": {"users": [{"name": "admin"}]}}, stack="renamed").one(VOLUME)
+    assert renamed.inputs["name"] == "registry-platform-renamed-self-hosted-data"
+    assert "name" in renamed.request.ignoreChanges
+    explicit = run_stack({"selfHosted": {"users": [{"name": "admin"}], "volume": {"name": "registry-images"}}}).one(VOLUME)
+    assert explicit.inputs["name"] == "registry-images" and "name" not in explicit.request.ignoreChanges
+
+
+def test_an_edited_health_check_replaces_the_container(run_stack):
+    """The provider cannot update a health check in place: edits must replace the container. The start
+    interval replaces it through a label, since engines before API 1.44 read it back as 0s."""
+    container = run_stack({"selfHosted": {"users": [{"name": "admin"}]}}).one(CONTAINER)
+    assert set(container.request.replaceOnChanges) == {
+        "healthcheck.tests", "healthcheck.interval", "healthcheck.timeout", "healthcheck.retries", "healthcheck.startPeriod"}
+    labels = {label["label"]: label["value"] for label in container.inputs["labels"]}
+    assert labels["org.registry-platform.healthcheck-start-interval"] == "1s"
+    edited = run_stack({"selfHosted": {"users": [{"name": "admin"}],
+                                       "container": {"healthcheck": {"startInterval": "1500ms"}}}}).one(CONTAINER)
+    labels = {label["label"]: label["value"] for label in edited.inputs["labels"]}
+    assert labels["org.registry-platform.healthcheck-start-interval"] == edited.inputs["healthcheck"]["startInterval"] == "1.5s"
+    off = run_stack({"selfHosted": {"users": [{"name": "admin"}],
+                                    "container": {"healthcheck": {"startInterval": None}}}}).one(CONTAINER)
+    assert "startInterval" not in off.inputs["healthcheck"]
+    assert "org.registry-platform.healthcheck-start-interval" not in {label["label"] for label in off.inputs["labels"]}
+
+
+def test_a_host_name_longer_than_a_common_name_is_carried_by_the_sans(run_stack):
+    host = ".".join(["a" * 60, "b" * 35, "com"])
+    assert len(host) == 100
+    run = run_stack({"selfHosted": {"users": [{"name": "admin"}], "host": host, "tls": {"sans": [host, "localhost"]}}})
+    assert run.one(CSR).inputs["subject"] == {"organization": "registry-platform"}
+    csr = x509.load_pem_x509_csr(run.one(CSR).outputs["certRequestPem"].encode())
+    assert csr.is_signature_valid
+    assert [attribute.value for attribute in csr.subject] == ["registry-platform"]
+    served = x509.load_pem_x509_certificate(uploads(run)[LAYOUT.certificate]["content"].encode())
+    sans = served.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert sans.get_values_for_type(x509.DNSName) == [host, "localhost"]
+    short = run_stack({"selfHosted": {"users": [{"name": "admin"}]}})
+    assert short.one(CSR).inputs["subject"]["commonName"] == "localhost"
+
+
+def test_a_long_component_name_still_gives_a_valid_ca_subject():
+    name = "platform-team-registry-" + "x" * 60
+
+    def program():
+        SelfHostedRegistry(name, {"users": [{"name": "admin"}]})
+
+    run = run_under_mocks(program, stack="lib")
+    common_name = run.one(CA_CERT).inputs["subject"]["commonName"]
+    assert len(common_name) == 64 and common_name.endswith(" registry CA")
+    ca = x509.load_pem_x509_certificate(run.one(CA_CERT).outputs["certPem"].encode())
+    assert ca.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)[0].value == common_name

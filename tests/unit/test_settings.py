@@ -99,9 +99,9 @@ def test_supplied_password_is_kept_secret_in_python_and_errors():
         ({"users": USERS, "http": {"headers": {"X-Empty": []}}}, "selfHosted.http.headers.X-Empty", "at least 1 item"),
         ({"users": USERS, "http": {"cors": {"allowOrigin": "*"}}}, "selfHosted.http.cors.allowOrigin", "cannot be combined with credentials"),
         ({"users": USERS, "http": {"cors": {"allowOrigin": "ui.example.com"}}}, "selfHosted.http.cors.allowOrigin", "is not an origin"),
-        ({"users": USERS, "storage": {"uploadPurging": {"age": "a week"}}}, "selfHosted.storage.uploadPurging.age", "not a positive Go duration"),
+        ({"users": USERS, "storage": {"uploadPurging": {"age": "a week"}}}, "selfHosted.storage.uploadPurging.age", "is not a Go duration"),
         ({"users": USERS, "debug": {"port": 5000}}, "selfHosted.debug.port", "must differ from the registry's own port"),
-        ({"users": USERS, "debug": {"publish": True, "hostPort": 5000}}, "selfHosted.debug.hostPort", "collides with `port`"),
+        ({"users": USERS, "debug": {"publish": True, "hostPort": 5000}}, "selfHosted.debug.hostPort", "5000 on 127.0.0.1 is already taken by `port`"),
         ({"users": USERS, "tls": {"keyAlgorithm": "DSA"}}, "selfHosted.tls.keyAlgorithm", "'ECDSA' or 'RSA'"),
         ({"users": USERS, "name": "my registry"}, "selfHosted.name", "not a Docker object name"),
         ({"users": USERS, "bcryptCost": 4}, "selfHosted.bcryptCost", "greater than or equal to 10"),
@@ -201,3 +201,107 @@ def test_secrets_in_plain_text_are_refused():
     assert "--secret --path 'selfHosted.users[0].password'" in found[0].message
     assert "plain-text-password" not in found[0].message
     assert plain_text_secret_problems(s, lambda key: key == "registry-platform:selfHosted") == []
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("1.5ms", "not a whole number of milliseconds"),  # go_duration would declare 2ms: a diff on every run
+        ("500us", "not a whole number of milliseconds"),  # would become 0s: Docker's 30s default
+        ("1500us", "not a whole number of milliseconds"),
+        ("0s", "must be longer than zero"),
+        ("2562048h", "longer than a Go duration can be"),
+        ("a week", "is not a Go duration"),
+        ("10", "is not a Go duration"),
+    ],
+)
+def test_durations_that_would_not_reach_docker_as_written_are_refused(value, fragment):
+    for key in ("interval", "timeout", "startPeriod", "startInterval"):
+        found = problems({"selfHosted": {"users": USERS, "container": {"healthcheck": {key: value}}}})
+        assert fragment in found[f"selfHosted.container.healthcheck.{key}"], found
+    found = problems({"selfHosted": {"users": USERS, "storage": {"uploadPurging": {"age": value}}}})
+    assert fragment in found["selfHosted.storage.uploadPurging.age"]
+
+
+@pytest.mark.parametrize("value", ["1ms", "2ms", "1.5s", "90s", "1h30m", "168h", "0.25s", "2562047h", "1h0m0.001s"])
+def test_accepted_durations_round_trip_through_go_canonical_form(value):
+    from registry_platform.settings.formats import duration_nanoseconds, duration_problem, go_duration
+
+    assert duration_problem(value) is None
+    canonical = go_duration(value)
+    assert duration_nanoseconds(canonical) == duration_nanoseconds(value)
+    assert go_duration(canonical) == canonical
+
+
+def test_start_interval_defaults_and_bounds():
+    check = settings().container.healthcheck
+    assert (check.start_interval, check.start_period, check.interval) == ("1s", "30s", "30s")
+    assert settings(container={"healthcheck": {"startInterval": None}}).container.healthcheck.start_interval is None
+    found = problems({"selfHosted": {"users": USERS, "container": {"healthcheck": {"interval": "5s", "startInterval": "10s"}}}})
+    assert "must not be longer than `interval` (5s)" in found["selfHosted.container.healthcheck.startInterval"]
+
+
+@pytest.mark.parametrize(
+    ("self_hosted", "path", "fragment"),
+    [
+        ({"name": "r"}, "selfHosted.name", "2-128 letters"),
+        ({"volume": {"name": "v"}}, "selfHosted.volume.name", "2-128 letters"),
+        ({"log": {"fields": {"service": "other"}}}, "selfHosted.log.fields", "`service` is always `registry`"),
+        ({"container": {"log": {"maxSize": "0m"}}}, "selfHosted.container.log.maxSize", "not a positive size"),
+        ({"container": {"log": {"maxSize": "10"}}}, "selfHosted.container.log.maxSize", "e.g. 10m"),
+        ({"container": {"log": {"maxFiles": 0}}}, "selfHosted.container.log.maxFiles", "greater than or equal to 1"),
+        ({"container": {"log": {"driver": "syslog"}}}, "selfHosted.container.log.driver", "'json-file' or 'local'"),
+        ({"container": {"logMaxSize": "10m"}}, "selfHosted.container", "moved to `log: {maxSize, maxFiles}`"),
+        ({"tls": {"organization": "o" * 65}}, "selfHosted.tls.organization", "at most 64 characters"),
+        ({"tls": {"organization": ""}}, "selfHosted.tls.organization", "at least 1 character"),
+    ],
+)
+def test_review_fixes_report_at_their_config_paths(self_hosted, path, fragment):
+    found = problems({"selfHosted": {"users": USERS, **self_hosted}})
+    assert fragment in found.get(path, ""), found
+
+
+def test_two_character_names_and_a_configured_log_are_accepted():
+    s = settings(name="r2", volume={"name": "v2"}, container={"log": {"driver": "local", "maxSize": "20m"}})
+    assert (s.name, s.volume.name) == ("r2", "v2")
+    assert s.container.log.options == {"max-size": "20m", "max-file": "3"}
+    assert settings().container.log is None and settings().name is None
+
+
+def test_docker_claims_name_ports_and_their_config_paths():
+    s = settings(name="reg", port=5443, debug={"publish": True, "hostPort": 9102, "bindAddress": "127.0.0.1"})
+    assert [(c.kind, c.value, c.path, c.address) for c in s.docker_claims("selfHosted")] == [
+        ("container name", "reg", "selfHosted.name", None),
+        ("host port", 5443, "selfHosted.port", "127.0.0.1"),
+        ("host port", 9102, "selfHosted.debug.hostPort", "127.0.0.1"),
+    ]
+    assert [c.path for c in settings().docker_claims()] == ["port"]  # the default name is unique per component
+
+
+def test_published_ports_collide_only_on_overlapping_addresses():
+    assert settings(bindAddress="10.0.0.5", debug={"publish": True, "hostPort": 5000}).debug.host_port == 5000
+    found = problems({"selfHosted": {"users": USERS, "bindAddress": "0.0.0.0", "debug": {"publish": True, "hostPort": 5000}}})
+    assert "already taken by `port`" in found["selfHosted.debug.hostPort"]
+    found = problems({"selfHosted": {"users": USERS, "port": 5001, "debug": {"publish": True}}})
+    assert "host port 5001 on 127.0.0.1 is already taken by `port`" in found["selfHosted.debug.port"]
+
+
+def test_stack_refuses_container_names_and_ports_claimed_by_two_sections(monkeypatch):
+    """Sections check their own claims; the stack checks claims across sections (mirrors will add some)."""
+    from registry_platform.settings.docker import DockerClaim
+    from registry_platform.settings.stack import StackSettings
+
+    mirror = [DockerClaim("container name", "reg", "mirrors[0].name"), DockerClaim("host port", 5000, "mirrors[0].port", "0.0.0.0")]
+    original = StackSettings.docker_claims
+    monkeypatch.setattr(StackSettings, "docker_claims", lambda self, invalid=frozenset(): {**original(self, invalid), "mirrors": mirror})
+    found = problems({"selfHosted": {"users": USERS, "name": "reg"}})
+    assert found["mirrors[0].name"].startswith("container name reg is already taken by `selfHosted.name`")
+    assert "host port 5000 on 0.0.0.0 is already taken by `selfHosted.port`" in found["mirrors[0].port"]
+    assert load_stack_settings({"selfHosted": {"users": USERS, "name": "other", "port": 5001}}).self_hosted.port == 5001
+
+
+def test_early_renewal_docs_say_a_refresh_is_needed():
+    from registry_platform.settings.selfhosted import TlsSettings
+
+    doc = TlsSettings.model_fields["early_renewal_hours"].description
+    assert "pulumi up --refresh" in doc and "pulumi/pulumi-tls#39" in doc

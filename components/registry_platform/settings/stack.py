@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 from .base import Problem, SettingsError, SettingsModel, parse_section, secret_paths
 from .aws import AwsSettings
+from .docker import DockerClaim, claim_problems
 from .selfhosted import SelfHostedRegistryArgs
 
 NAMESPACE = "registry-platform"
@@ -19,6 +20,23 @@ class StackSettings(SettingsModel):
     """The self-hosted registry:2 on Docker (off when absent)."""
     aws: AwsSettings | None = None
     """AWS ECR repositories and account-wide ECR settings (off when absent)."""
+
+    def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
+        return docker_claim_problems(self.docker_claims(invalid))
+
+    def docker_claims(self, invalid: frozenset[str] = frozenset()) -> dict[str, list[DockerClaim]]:
+        """Container names and host ports, per config section that declares Docker containers."""
+        sections: dict[str, list[DockerClaim]] = {}
+        if "self_hosted" not in invalid and self.self_hosted is not None:
+            sections["selfHosted"] = self.self_hosted.docker_claims("selfHosted")
+        return sections
+
+
+def docker_claim_problems(sections: dict[str, list[DockerClaim]]) -> list[tuple[str, str]]:
+    """Collisions between the Docker containers of different sections (each section checks its own)."""
+    within = {problem for claims in sections.values() for problem in claim_problems(claims)}
+    every = claim_problems([claim for claims in sections.values() for claim in claims])
+    return [problem for problem in every if problem not in within]
 
 
 def _namespace_values() -> dict[str, Any]:
