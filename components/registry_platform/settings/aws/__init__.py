@@ -16,9 +16,9 @@ from typing import Annotated
 
 from pydantic import Field
 
-from ..base import SettingsModel, checked, duplicate_name_problem
+from ..base import SettingsModel, unique_names
 from .account import EcrRegistrySettingsArgs, self_replication_problems
-from .formats import Region, Tags, kms_arn_region
+from .formats import Region, Tags, kms_arn_region, tag_count_problem
 from .lifecycle import LifecycleSettings
 from .policy import AccessSettings
 from .repository import EcrRepositoryArgs, EncryptionSettings, RepositorySettings
@@ -31,13 +31,11 @@ class EcrRegistryArgs(SettingsModel):
     """Region of the repositories (default: the provider's, `aws:region`)."""
     tags: Tags = Field(default_factory=dict)
     """AWS tags on every resource (`managed-by: registry-platform` is always added)."""
-    repositories: Annotated[
-        list[RepositorySettings], checked(lambda repositories: duplicate_name_problem(repositories, "repository"))
-    ] = Field(default_factory=list)
+    repositories: Annotated[list[RepositorySettings], unique_names("repository")] = Field(default_factory=list)
     """The repositories."""
 
     def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
-        problems = []
+        problems = self._merged_tag_problems(invalid)
         if invalid & {"repositories", "region"}:
             return problems
         for index, repository in enumerate(self.repositories):
@@ -47,6 +45,17 @@ class EcrRegistryArgs(SettingsModel):
                     f"repositories[{index}].encryption.kmsKeyArn",
                     f"the key is in {key_region} but the repository is in {self.region}; ECR needs a key in its own region",
                 ))
+        return problems
+
+    def _merged_tag_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
+        """Each repository carries `tags` merged over `aws.tags`, plus the forced ones: 50 in all."""
+        if invalid & {"repositories", "tags"}:
+            return []
+        problems = []
+        for index, repository in enumerate(self.repositories):
+            problem = tag_count_problem(self.tags, repository.tags)
+            if problem and tag_count_problem(repository.tags) is None:  # else reported on the repository itself
+                problems.append((f"repositories[{index}].tags", f"{problem}, counting the {len(self.tags)} of aws.tags; remove some here or from aws.tags"))
         return problems
 
 
