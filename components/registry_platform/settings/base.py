@@ -167,7 +167,9 @@ def duplicate_name_problems(items: Sequence[Any], what: str) -> list[tuple[str, 
         if not isinstance(name, str):
             continue
         if name in first:
-            problems.append((f"[{index}].name", f"{what} '{name}' is already entry [{first[name]}]; {what} names must be unique"))
+            problems.append((
+                f"[{index}].name", f"{what} '{name}' is already entry [{first[name]}]; {what} names must be unique"
+            ))
         first.setdefault(name, index)
     return problems
 

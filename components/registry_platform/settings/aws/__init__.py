@@ -55,7 +55,10 @@ class EcrRegistryArgs(SettingsModel):
         for index, repository in enumerate(self.repositories):
             problem = tag_count_problem(self.tags, repository.tags)
             if problem and tag_count_problem(repository.tags) is None:  # else reported on the repository itself
-                problems.append((f"repositories[{index}].tags", f"{problem}, counting the {len(self.tags)} of aws.tags; remove some here or from aws.tags"))
+                problems.append((
+                    f"repositories[{index}].tags",
+                    f"{problem}, counting the {len(self.tags)} of aws.tags; remove some here or from aws.tags",
+                ))
         return problems
 
 
