@@ -7,7 +7,9 @@ so one run cannot leak into the next.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import runpy
 import threading
 from dataclasses import dataclass, field
@@ -76,6 +78,33 @@ def config_entries(config: dict[str, Any]) -> dict[str, str]:
     }
 
 
+@contextlib.contextmanager
+def stack_config(config: dict[str, Any], secret_keys: list[str] | None = None, *, language_host: bool = False):
+    """Hand the stack config to the program as Pulumi would, and take it back afterwards.
+
+    By default as an Automation API inline program (or a mock) gets it: `set_all_config` only. With
+    `language_host`, as `pulumi up` does: the Python language host puts every key in `PULUMI_CONFIG`
+    (and the secret ones in `PULUMI_CONFIG_SECRET_KEYS`), then calls `set_all_config` from them.
+    """
+    entries = config_entries(config)
+    saved = {name: os.environ.get(name) for name in ("PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS")}
+    try:
+        if language_host:
+            os.environ["PULUMI_CONFIG"] = json.dumps(entries)
+            os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(secret_keys or [])
+            pulumi.runtime.set_all_config(pulumi.runtime.get_config_env(), pulumi.runtime.get_config_secret_keys_env())
+        else:
+            pulumi.runtime.set_all_config(entries, secret_keys or [])
+        yield
+    finally:
+        pulumi.runtime.set_all_config({}, [])
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def run_program(
     config: dict[str, Any],
     *,
@@ -84,11 +113,13 @@ def run_program(
     stack: str = "dev",
     secret_keys: list[str] | None = None,
     expect_error: bool = False,
+    language_host: bool = False,
 ) -> StackRun:
     """Run `__main__.py` for this stack config.
 
     An exception from the program is raised again, unless `expect_error`: then it is kept in
-    `StackRun.error` beside whatever was registered before it.
+    `StackRun.error` beside whatever was registered before it. `language_host` passes the config
+    as `pulumi up` does (see `stack_config`).
     """
     return run_under_mocks(
         lambda: runpy.run_path(str(MAIN), run_name="__main__"),
@@ -98,6 +129,7 @@ def run_program(
         stack=stack,
         secret_keys=secret_keys,
         expect_error=expect_error,
+        language_host=language_host,
     )
 
 
@@ -110,6 +142,7 @@ def run_under_mocks(
     stack: str = "dev",
     secret_keys: list[str] | None = None,
     expect_error: bool = False,
+    language_host: bool = False,
 ) -> StackRun:
     """Run `program` (which declares resources and calls `pulumi.export`) as a Pulumi program would run.
 
@@ -122,7 +155,8 @@ def run_under_mocks(
     exports: dict[str, Any] = {}
     resolved: dict[str, Export] = {}
     original_export = pulumi.export
-    pulumi.runtime.set_all_config(config_entries(config or {}), secret_keys or [])
+    configured = contextlib.ExitStack()
+    configured.enter_context(stack_config(config or {}, secret_keys, language_host=language_host))
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
 
     async def body():
@@ -146,7 +180,7 @@ def run_under_mocks(
             loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         loop.close()
         asyncio.set_event_loop(None)
-        pulumi.runtime.set_all_config({}, [])
+        configured.close()
 
     if error is not None and not expect_error:
         raise error

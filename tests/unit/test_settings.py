@@ -63,14 +63,14 @@ def test_supplied_password_is_kept_secret_in_python_and_errors():
 @pytest.mark.parametrize(
     ("self_hosted", "path", "fragment"),
     [
-        ({"users": [{"name": "admin"}, {"name": "admin"}]}, "selfHosted.users", "user 'admin' is listed twice"),
+        ({"users": [{"name": "admin"}, {"name": "admin"}]}, "selfHosted.users[1].name", "user 'admin' is already entry [0]"),
         ({"users": [{"name": "ad:min"}]}, "selfHosted.users[0].name", "':' separates name and hash"),
         ({"users": [{"name": "ad min"}]}, "selfHosted.users[0].name", "whitespace cannot be part"),
         ({"users": [{"name": "admin"}, {"name": ""}]}, "selfHosted.users[1].name", "cannot be an htpasswd user name"),
         ({"users": [{"name": "admin", "password": "short"}]}, "selfHosted.users[0].password", "must be 12-72 bytes"),
         ({"users": [{"name": "admin", "password": "x" * 73}]}, "selfHosted.users[0].password", "must be 12-72 bytes"),
-        ({"users": USERS, "port": 0}, "selfHosted.port", "greater than or equal to 1"),
-        ({"users": USERS, "port": 65536}, "selfHosted.port", "less than or equal to 65535"),
+        ({"users": USERS, "port": 0}, "selfHosted.port", "must be at least 1"),
+        ({"users": USERS, "port": 65536}, "selfHosted.port", "must be at most 65535"),
         ({"users": USERS, "bindAddress": "localhost"}, "selfHosted.bindAddress", "is not an IP address"),
         ({"users": USERS, "tls": {"sans": ["localhost", "not a name"]}}, "selfHosted.tls.sans[1]", "neither an IP address nor a DNS name"),
         ({"users": USERS, "tls": {"sans": ["-bad.example.com"]}, "host": "-bad.example.com"}, "selfHosted.tls.sans[0]", "neither an IP"),
@@ -86,7 +86,7 @@ def test_supplied_password_is_kept_secret_in_python_and_errors():
         ({"users": USERS, "tls": {"mode": "provided"}}, "selfHosted.tls.privateKeyPem", "mode `provided` needs it"),
         ({"users": USERS, "tls": {"certificatePem": "x"}}, "selfHosted.tls.certificatePem", "only applies with mode `provided`"),
         ({"users": USERS, "tls": {"mode": "provided", "certificatePem": "-----BEGIN CERTIFICATE-----\nnope", "privateKeyPem": "nope"}}, "selfHosted.tls.certificatePem", "not a PEM certificate"),
-        ({"users": USERS, "tls": {"sans": []}}, "selfHosted.tls.sans", "at least 1 item"),
+        ({"users": USERS, "tls": {"sans": []}}, "selfHosted.tls.sans", "must have at least 1 entry"),
         ({"users": USERS, "tls": {"validityHours": 168}}, "selfHosted.tls.earlyRenewalHours", "must be less than validityHours (168)"),
         ({"users": USERS, "tls": {"validityHours": 1000, "caValidityHours": 500, "earlyRenewalHours": 10}}, "selfHosted.tls.validityHours", "must not exceed caValidityHours (500)"),
         ({"users": USERS, "image": "registry:2"}, "selfHosted.image", "is not pinned"),
@@ -96,7 +96,7 @@ def test_supplied_password_is_kept_secret_in_python_and_errors():
         ({"users": USERS, "http": {"headers": {"x-content-type-options": ["sniff"]}}}, "selfHosted.http.headers", "always `nosniff`"),
         ({"users": USERS, "http": {"headers": {"Access-Control-Allow-Origin": ["*"]}}}, "selfHosted.http.headers", "set CORS headers with `http.cors`"),
         ({"users": USERS, "http": {"headers": {"bad header": ["x"]}}}, "selfHosted.http.headers.bad header", "is not an HTTP header name"),
-        ({"users": USERS, "http": {"headers": {"X-Empty": []}}}, "selfHosted.http.headers.X-Empty", "at least 1 item"),
+        ({"users": USERS, "http": {"headers": {"X-Empty": []}}}, "selfHosted.http.headers.X-Empty", "must have at least 1 entry"),
         ({"users": USERS, "http": {"cors": {"allowOrigin": "*"}}}, "selfHosted.http.cors.allowOrigin", "cannot be combined with credentials"),
         ({"users": USERS, "http": {"cors": {"allowOrigin": "ui.example.com"}}}, "selfHosted.http.cors.allowOrigin", "is not an origin"),
         ({"users": USERS, "storage": {"uploadPurging": {"age": "a week"}}}, "selfHosted.storage.uploadPurging.age", "is not a Go duration"),
@@ -104,7 +104,7 @@ def test_supplied_password_is_kept_secret_in_python_and_errors():
         ({"users": USERS, "debug": {"publish": True, "hostPort": 5000}}, "selfHosted.debug.hostPort", "5000 on 127.0.0.1 is already taken by `port`"),
         ({"users": USERS, "tls": {"keyAlgorithm": "DSA"}}, "selfHosted.tls.keyAlgorithm", "'ECDSA' or 'RSA'"),
         ({"users": USERS, "name": "my registry"}, "selfHosted.name", "not a Docker object name"),
-        ({"users": USERS, "bcryptCost": 4}, "selfHosted.bcryptCost", "greater than or equal to 10"),
+        ({"users": USERS, "bcryptCost": 4}, "selfHosted.bcryptCost", "must be at least 10"),
         ({"users": [{"nmae": "admin"}]}, "selfHosted.users[0].nmae", "did you mean `name`?"),
         ({"users": [{"name": "admin"}]}, None, None),
     ],
@@ -147,7 +147,7 @@ def test_error_text_lists_every_problem_and_never_the_secret():
 
 def test_a_secret_that_is_not_a_string_is_rejected_without_echo():
     found = problems({"selfHosted": {"users": [{"name": "admin", "password": 123456789012}]}})
-    assert "must be a string" in found["selfHosted.users[0].password"]
+    assert "must be text, set as a secret" in found["selfHosted.users[0].password"]
     assert "123456789012" not in found["selfHosted.users[0].password"]
 
 
@@ -195,12 +195,12 @@ def test_wildcard_certificate_covers_one_label():
 def test_secrets_in_plain_text_are_refused():
     from registry_platform.settings.stack import plain_text_secret_problems
 
-    s = load_stack_settings({"selfHosted": {"users": [{"name": "admin", "password": "plain-text-password"}, {"name": "ci"}]}})
-    found = plain_text_secret_problems(s, lambda key: False)
+    values = {"selfHosted": {"users": [{"name": "admin", "password": "plain-text-password"}, {"name": "ci"}]}}
+    found = plain_text_secret_problems(values, lambda key: False)
     assert [p.path for p in found] == ["selfHosted.users[0].password"]
     assert "--secret --path 'selfHosted.users[0].password'" in found[0].message
     assert "plain-text-password" not in found[0].message
-    assert plain_text_secret_problems(s, lambda key: key == "registry-platform:selfHosted") == []
+    assert plain_text_secret_problems(values, lambda key: key == "registry-platform:selfHosted") == []
 
 
 @pytest.mark.parametrize(
@@ -249,7 +249,7 @@ def test_start_interval_defaults_and_bounds():
         ({"log": {"fields": {"service": "other"}}}, "selfHosted.log.fields", "`service` is always `registry`"),
         ({"container": {"log": {"maxSize": "0m"}}}, "selfHosted.container.log.maxSize", "not a positive size"),
         ({"container": {"log": {"maxSize": "10"}}}, "selfHosted.container.log.maxSize", "e.g. 10m"),
-        ({"container": {"log": {"maxFiles": 0}}}, "selfHosted.container.log.maxFiles", "greater than or equal to 1"),
+        ({"container": {"log": {"maxFiles": 0}}}, "selfHosted.container.log.maxFiles", "must be at least 1"),
         ({"container": {"log": {"driver": "syslog"}}}, "selfHosted.container.log.driver", "'json-file' or 'local'"),
         ({"container": {"logMaxSize": "10m"}}, "selfHosted.container", "moved to `log: {maxSize, maxFiles}`"),
         ({"tls": {"organization": "o" * 65}}, "selfHosted.tls.organization", "at most 64 characters"),

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from .base import SecretInput, SettingsModel, checked, duplicate_name_problem
+from .base import SecretInput, SettingsModel, checked, unique_names
 from .certificates import certificate_names, covers, key_problem, load_certificate
 from .docker import DockerClaim, claim_problems
 from .formats import (
@@ -379,7 +379,7 @@ class SelfHostedRegistryArgs(SettingsModel):
     """Host address the port binds to (`0.0.0.0` to expose it beyond this machine)."""
     auth: Literal["htpasswd", "none"] = "htpasswd"
     """`htpasswd` (users below, needs TLS) or `none` (anyone who reaches the port can push)."""
-    users: Annotated[list[UserSettings], checked(lambda users: duplicate_name_problem(users, "user"))] = Field(
+    users: Annotated[list[UserSettings], unique_names("user")] = Field(
         default_factory=list
     )
     """htpasswd users; the first is the one in the shared registry outputs."""
