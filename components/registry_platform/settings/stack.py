@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 from .base import Problem, SettingsError, SettingsModel, parse_section, secret_paths
 from .aws import AwsSettings
+from .gcp import ArtifactRegistryArgs
 from .selfhosted import SelfHostedRegistryArgs
 
 NAMESPACE = "registry-platform"
@@ -19,6 +20,8 @@ class StackSettings(SettingsModel):
     """The self-hosted registry:2 on Docker (off when absent)."""
     aws: AwsSettings | None = None
     """AWS ECR repositories and account-wide ECR settings (off when absent)."""
+    gcp: ArtifactRegistryArgs | None = None
+    """Google Artifact Registry docker repositories and their CI service accounts (off when absent)."""
 
 
 def _namespace_values() -> dict[str, Any]:
