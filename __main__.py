@@ -8,6 +8,8 @@ It uses the `registry_platform` library exactly as a team's own program would. O
   selfHosted           the self-hosted registry's own details; selfHostedUserPasswords (secret)
   aws                  ECR: registryId, loginServer, repositories (url, arn), kmsKeyArn, ciRoles,
                        githubOidcProviderArn
+  gcp                  Artifact Registry: project, location, loginServer, repositories (url, id),
+                       ciServiceAccounts, workloadIdentityPool, workloadIdentityProvider
 """
 
 import pulumi

@@ -4,6 +4,7 @@ The public API is importable from here:
 
     from registry_platform import SelfHostedRegistry, SelfHostedRegistryArgs, load_stack_settings
     from registry_platform import EcrRegistry, EcrRepository   # needs the [aws] extra
+    from registry_platform import ArtifactRegistry             # needs the [gcp] extra
 
 Names are resolved on first use, so importing the package costs little and a component whose cloud
 SDK is not installed fails only when it is asked for, with the extra to install.
@@ -29,6 +30,9 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "EcrRepositoryArgs": (".settings.aws", None),
     "EcrRegistrySettingsArgs": (".settings.aws", None),
     "EcrCiRoleSettings": (".settings.aws", None),
+    "ArtifactRegistryArgs": (".settings.gcp", None),
+    "ArtifactRepositoryArgs": (".settings.gcp", None),
+    "GcpCiServiceAccountSettings": (".settings.gcp", None),
     # The shared output shape.
     "RegistryAccess": (".access", None),
     "CiIdentity": (".access", None),
@@ -41,6 +45,10 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "EcrRepository": (".aws.repository", "aws"),
     "EcrRegistrySettings": (".aws.ecr", "aws"),
     "EcrCiRole": (".aws.ci_role", "aws"),
+    "ArtifactRegistry": (".gcp.artifact_registry", "gcp"),
+    "ArtifactRepository": (".gcp.repository", "gcp"),
+    "GcpCiServiceAccount": (".gcp.ci_account", "gcp"),
+    "render_cleanup_policies": (".gcp.cleanup", None),
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -77,6 +85,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .aws.ci_role import EcrCiRole
     from .aws.ecr import EcrRegistry, EcrRegistrySettings
     from .aws.repository import EcrRepository
+    from .gcp.artifact_registry import ArtifactRegistry
+    from .gcp.ci_account import GcpCiServiceAccount
+    from .gcp.cleanup import render_cleanup_policies
+    from .gcp.repository import ArtifactRepository
     from .platform import RegistryPlatform
     from .selfhosted.config_file import render_registry_config
     from .selfhosted.registry import SelfHostedRegistry
@@ -88,5 +100,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         EcrRepositoryArgs,
     )
     from .settings.base import Problem, SettingsError
+    from .settings.gcp import ArtifactRegistryArgs, ArtifactRepositoryArgs, GcpCiServiceAccountSettings
     from .settings.selfhosted import SelfHostedRegistryArgs
     from .settings.stack import StackSettings, load_stack_settings

@@ -4,11 +4,12 @@ A registry tells CI how to log in in one of two ways:
 
 - with a **password** of an identity the stack created for CI (a self-hosted htpasswd user; later an
   ACR scope-map token or a Harbor robot account), always a Pulumi secret; or
-- with an **identity to assume** (an IAM role for ECR; later a Google service account) plus a login
+- with an **identity to assume** (an IAM role for ECR, a service account for Artifact Registry) plus a login
   recipe (`loginCommand`) and, where one exists, a docker credential helper. No password then.
 
 A cloud token of whoever runs `pulumi up` never reaches an output: every password here belongs to a
-CI identity of the stack (ECR's opt-in login token is fetched by assuming the stack's own CI role).
+CI identity of the stack (ECR's opt-in login token is fetched by assuming the stack's own CI role,
+Artifact Registry's is minted for the stack's own CI service account).
 
 `public()` is what may be shown (stack output `registries`); `credentials()` is what must stay secret
 (`registryCredentials`).
@@ -58,7 +59,7 @@ class CiIdentity:
     access: Access
     """`pull`, or `push` (push and pull)."""
     type: str
-    """`htpasswd-user`, `aws-iam-role` (later `acr-token`, `gcp-service-account`, `harbor-robot`)."""
+    """`htpasswd-user`, `aws-iam-role`, `gcp-service-account` (later `acr-token`, `harbor-robot`)."""
     id: pulumi.Output[str]
     """What CI names to use it: the user name, the role ARN, the service account e-mail..."""
 

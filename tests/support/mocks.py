@@ -225,7 +225,60 @@ def _oidc_provider(inputs: dict) -> dict:
     return {**inputs, "arn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{host}"}
 
 
-# Invokes the program makes, answered as AWS would for account ACCOUNT_ID.
+GCP_PROJECT = "mock-project"
+GCP_PROJECT_NUMBER = "123456789012"
+
+
+def _gcp_repository(inputs: dict) -> dict:
+    project = inputs.get("project") or GCP_PROJECT
+    location, repository_id = inputs["location"], inputs["repositoryId"]
+    return {
+        **inputs,
+        "project": project,
+        "name": repository_id,
+        "registryUri": f"{location}-docker.pkg.dev/{project}/{repository_id}",
+        "effectiveLabels": inputs.get("labels", {}),
+    }
+
+
+def _gcp_service_account(inputs: dict) -> dict:
+    project = inputs.get("project") or GCP_PROJECT
+    email = f"{inputs['accountId']}@{project}.iam.gserviceaccount.com"
+    return {
+        **inputs,
+        "project": project,
+        "email": email,
+        "member": f"serviceAccount:{email}",
+        "name": f"projects/{project}/serviceAccounts/{email}",
+        "uniqueId": "112233445566778899000",
+    }
+
+
+def _gcp_pool(inputs: dict) -> dict:
+    pool = f"projects/{GCP_PROJECT_NUMBER}/locations/global/workloadIdentityPools/{inputs['workloadIdentityPoolId']}"
+    return {**inputs, "project": inputs.get("project") or GCP_PROJECT, "name": pool, "state": "ACTIVE"}
+
+
+def _gcp_pool_provider(inputs: dict) -> dict:
+    name = (
+        f"projects/{GCP_PROJECT_NUMBER}/locations/global/workloadIdentityPools/{inputs['workloadIdentityPoolId']}"
+        f"/providers/{inputs['workloadIdentityPoolProviderId']}"
+    )
+    return {**inputs, "project": inputs.get("project") or GCP_PROJECT, "name": name, "state": "ACTIVE"}
+
+
+def _gcp_access_token(args: dict) -> dict:
+    # As the provider does: the token comes back secret.
+    return {
+        "id": args["targetServiceAccount"],
+        "targetServiceAccount": args["targetServiceAccount"],
+        "scopes": args.get("scopes"),
+        "lifetime": args.get("lifetime"),
+        "accessToken": pulumi.Output.secret("ya29." + secrets.token_urlsafe(48)),
+    }
+
+
+# Invokes the program makes, answered as AWS would for account ACCOUNT_ID (and Google for GCP_PROJECT).
 DEFAULT_CALLS = {
     "aws:index/getCallerIdentity:getCallerIdentity": lambda args: {
         "accountId": ACCOUNT_ID,
@@ -247,6 +300,13 @@ DEFAULT_CALLS = {
         "id": "aws",
     },
     "aws:ecr/getAuthorizationToken:getAuthorizationToken": _ecr_token,
+    "gcp:organizations/getProject:getProject": lambda args: {
+        "id": f"projects/{args.get('projectId') or GCP_PROJECT}",
+        "projectId": args.get("projectId") or GCP_PROJECT,
+        "number": GCP_PROJECT_NUMBER,
+        "name": "Mock project",
+    },
+    "gcp:serviceaccount/getAccountAccessToken:getAccountAccessToken": _gcp_access_token,
 }
 
 # Resources whose real provider computes outputs that the program reads.
@@ -255,6 +315,10 @@ COMPUTED = {
     "aws:kms/key:Key": _kms_key,
     "aws:iam/role:Role": _iam_role,
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
+    "gcp:artifactregistry/repository:Repository": _gcp_repository,
+    "gcp:serviceaccount/account:Account": _gcp_service_account,
+    "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": _gcp_pool,
+    "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": _gcp_pool_provider,
     "docker:index/remoteImage:RemoteImage": lambda inputs: {
         **inputs,
         "imageId": "sha256:" + "ab" * 32,

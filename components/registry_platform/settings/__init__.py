@@ -1,15 +1,19 @@
 """The settings layer: pydantic models of the stack config, which double as component args."""
 
 from .aws import AwsSettings, EcrRegistryArgs, EcrRegistrySettingsArgs
+from .gcp import ArtifactRegistryArgs, ArtifactRepositoryArgs, GcpCiServiceAccountSettings
 from .base import Problem, SecretInput, SettingsError, SettingsModel, secret_output
 from .selfhosted import SelfHostedRegistryArgs, TlsSettings, UserSettings
 from .stack import NAMESPACE, StackSettings, load_stack_settings
 
 __all__ = [
     "NAMESPACE",
+    "ArtifactRegistryArgs",
+    "ArtifactRepositoryArgs",
     "AwsSettings",
     "EcrRegistryArgs",
     "EcrRegistrySettingsArgs",
+    "GcpCiServiceAccountSettings",
     "Problem",
     "SecretInput",
     "SelfHostedRegistryArgs",

@@ -158,37 +158,38 @@ def checked(problems: Callable[[Any], Found]) -> AfterValidator:
     return AfterValidator(validate)
 
 
-def duplicate_name_problems(items: Sequence[Any], what: str) -> list[tuple[str, str]]:
-    """Each entry whose name an earlier entry already has, at `[index].name` (entries parsed or raw)."""
+def duplicate_name_problems(
+    items: Sequence[Any], what: str, key: str = "name", attribute: str = "name"
+) -> list[tuple[str, str]]:
+    """Each entry whose `key` (YAML) / `attribute` (parsed) an earlier entry already has, at
+    `[index].<key>` (entries parsed or raw)."""
     first: dict[str, int] = {}
     problems = []
     for index, item in enumerate(items):
-        name = item.get("name") if isinstance(item, dict) else getattr(item, "name", None)
+        name = item.get(key) if isinstance(item, dict) else getattr(item, attribute, None)
         if not isinstance(name, str):
             continue
         if name in first:
             problems.append((
-                f"[{index}].name", f"{what} '{name}' is already entry [{first[name]}]; {what} names must be unique"
+                f"[{index}].{key}", f"{what} '{name}' is already entry [{first[name]}]; {what} {key}s must be unique"
             ))
         first.setdefault(name, index)
     return problems
 
 
-
-
-def unique_names(what: str) -> WrapValidator:
-    """A list whose entries' names must differ; checked from the names given even when some entry
-    is wrong in another way, so that a duplicate is reported in the same run."""
+def unique_names(what: str, key: str = "name", attribute: str = "name") -> WrapValidator:
+    """A list whose entries' names (or another identifying key) must differ; checked from the values
+    given even when some entry is wrong in another way, so that a duplicate is reported in the same run."""
 
     def validate(value: Any, handler):
         try:
             items = handler(value)
         except ValidationError as error:
-            found = duplicate_name_problems(value, what) if isinstance(value, list) else []
+            found = duplicate_name_problems(value, what, key, attribute) if isinstance(value, list) else []
             if not found:
                 raise
             raise with_problems(error, found, value) from None
-        found = duplicate_name_problems(items, what)
+        found = duplicate_name_problems(items, what, key, attribute)
         if found:
             raise cross_field_error(found)
         return items
