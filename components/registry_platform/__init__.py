@@ -4,6 +4,7 @@ The public API is importable from here:
 
     from registry_platform import SelfHostedRegistry, SelfHostedRegistryArgs, load_stack_settings
     from registry_platform import EcrRegistry, EcrRepository   # needs the [aws] extra
+    from registry_platform import AcrRegistry                  # needs the [azure] extra
 
 Names are resolved on first use, so importing the package costs little and a component whose cloud
 SDK is not installed fails only when it is asked for, with the extra to install.
@@ -29,6 +30,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "EcrRepositoryArgs": (".settings.aws", None),
     "EcrRegistrySettingsArgs": (".settings.aws", None),
     "EcrCiRoleSettings": (".settings.aws", None),
+    "AcrRegistryArgs": (".settings.azure", None),
     # The shared output shape.
     "RegistryAccess": (".access", None),
     "CiIdentity": (".access", None),
@@ -41,6 +43,8 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "EcrRepository": (".aws.repository", "aws"),
     "EcrRegistrySettings": (".aws.ecr", "aws"),
     "EcrCiRole": (".aws.ci_role", "aws"),
+    "AcrRegistry": (".azure.acr", "azure"),
+    "AcrTokenPassword": (".azure.token_password", "azure"),
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -77,6 +81,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .aws.ci_role import EcrCiRole
     from .aws.ecr import EcrRegistry, EcrRegistrySettings
     from .aws.repository import EcrRepository
+    from .azure.acr import AcrRegistry
+    from .azure.token_password import AcrTokenPassword
     from .platform import RegistryPlatform
     from .selfhosted.config_file import render_registry_config
     from .selfhosted.registry import SelfHostedRegistry
@@ -87,6 +93,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         EcrRegistrySettingsArgs,
         EcrRepositoryArgs,
     )
+    from .settings.azure import AcrRegistryArgs
     from .settings.base import Problem, SettingsError
     from .settings.selfhosted import SelfHostedRegistryArgs
     from .settings.stack import StackSettings, load_stack_settings

@@ -35,9 +35,16 @@ def _aws(platform: "RegistryPlatform", settings: Any) -> Any:
     return registry
 
 
+def _azure(platform: "RegistryPlatform", settings: Any) -> Any:
+    from .azure.acr import AcrRegistry
+
+    return AcrRegistry("azure", settings, pulumi.ResourceOptions(parent=platform))
+
+
 REGISTRY_BUILDERS: dict[str, tuple[str, Callable[["RegistryPlatform", Any], Any]]] = {
     "self_hosted": ("selfHosted", _self_hosted),
     "aws": ("aws", _aws),
+    "azure": ("azure", _azure),
 }
 """StackSettings field -> (registry key in the outputs = stack-config key, builder). Each builder
 returns a component with `access` (a `RegistryAccess`) and `stack_outputs()`."""
@@ -87,3 +94,7 @@ class RegistryPlatform(pulumi.ComponentResource):
     @property
     def ecr(self):
         return self.components.get("aws")
+
+    @property
+    def acr(self):
+        return self.components.get("azure")

@@ -1,12 +1,14 @@
 """The settings layer: pydantic models of the stack config, which double as component args."""
 
 from .aws import AwsSettings, EcrRegistryArgs, EcrRegistrySettingsArgs
+from .azure import AcrRegistryArgs
 from .base import Problem, SecretInput, SettingsError, SettingsModel, secret_output
 from .selfhosted import SelfHostedRegistryArgs, TlsSettings, UserSettings
 from .stack import NAMESPACE, StackSettings, load_stack_settings
 
 __all__ = [
     "NAMESPACE",
+    "AcrRegistryArgs",
     "AwsSettings",
     "EcrRegistryArgs",
     "EcrRegistrySettingsArgs",

@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 from .base import Problem, SettingsError, SettingsModel, parse_section, secret_paths
 from .aws import AwsSettings
+from .azure import AcrRegistryArgs
 from .selfhosted import SelfHostedRegistryArgs
 
 NAMESPACE = "registry-platform"
@@ -19,6 +20,8 @@ class StackSettings(SettingsModel):
     """The self-hosted registry:2 on Docker (off when absent)."""
     aws: AwsSettings | None = None
     """AWS ECR repositories and account-wide ECR settings (off when absent)."""
+    azure: AcrRegistryArgs | None = None
+    """Azure Container Registry with its tokens, role assignments, replications and webhooks (off when absent)."""
 
 
 def _namespace_values() -> dict[str, Any]:
