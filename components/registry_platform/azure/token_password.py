@@ -225,3 +225,6 @@ class AcrTokenPassword(dynamic.Resource):
         }
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["password"]))
         super().__init__(TokenPasswordProvider(), name, props, opts)
+        # The engine keeps it secret through additional_secret_outputs; the Output is made secret here too, so
+        # that no program (nor a mock run, which ignores additional_secret_outputs) can read it as plain.
+        self.password = pulumi.Output.secret(self.password)

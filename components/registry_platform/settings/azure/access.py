@@ -95,8 +95,9 @@ class RoleAssignmentSettings(SettingsModel):
     or its ID. Names are resolved to built-in GUIDs; the subscription part comes from the deployer's provider."""
     principal_id: Guid
     """Object ID of the user, group, service principal or managed identity."""
-    principal_type: Literal["User", "Group", "ServicePrincipal", "ForeignGroup", "Device"] | None = None
-    """The principal's type; give it for a principal created in the same deployment (Entra replication delay)."""
+    principal_type: Literal["User", "Group", "ServicePrincipal", "ForeignGroup", "Device"] = "ServicePrincipal"
+    """The principal's type. Default `ServicePrincipal` (CI workloads and managed identities): pulumi-azure-native
+    would otherwise send `User`, which Azure rejects for any other kind of principal."""
     condition: str | None = Field(None, min_length=1)
     """An ABAC condition (condition version 2.0 is set with it)."""
     name: Guid | None = None

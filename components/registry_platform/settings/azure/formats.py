@@ -30,7 +30,7 @@ def registry_name_problem(value: str) -> str | None:
         return None
     return (
         f"'{value}' is not an ACR registry name: 5-50 letters and digits, no '-' or '_' "
-        "(it becomes <name>.azurecr.io, so it must also be unique across all of Azure)"
+        "(it becomes <name>.azurecr.io, so it must also be globally unique across Azure)"
     )
 
 
