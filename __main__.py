@@ -8,6 +8,9 @@ It uses the `registry_platform` library exactly as a team's own program would. O
   selfHosted           the self-hosted registry's own details; selfHostedUserPasswords (secret)
   aws                  ECR: registryId, loginServer, repositories (url, arn), kmsKeyArn, ciRoles,
                        githubOidcProviderArn
+  azure                ACR: registryId, registryName, loginServer, resourceGroupName, sku, tokens,
+                       replications, dataEndpoints, roleAssignments, webhooks,
+                       customerManagedKeyIdentityPrincipalId
 """
 
 import pulumi
