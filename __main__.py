@@ -10,6 +10,9 @@ It uses the `registry_platform` library exactly as a team's own program would. O
                        githubOidcProviderArn
   gcp                  Artifact Registry: project, location, loginServer, repositories (url, id),
                        ciServiceAccounts, workloadIdentityPool, workloadIdentityProvider
+  azure                ACR: registryId, registryName, loginServer, resourceGroupName, sku, tokens,
+                       replications, dataEndpoints, roleAssignments, webhooks,
+                       customerManagedKeyIdentityPrincipalId
 """
 
 import pulumi

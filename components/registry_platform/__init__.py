@@ -5,6 +5,7 @@ The public API is importable from here:
     from registry_platform import SelfHostedRegistry, SelfHostedRegistryArgs, load_stack_settings
     from registry_platform import EcrRegistry, EcrRepository   # needs the [aws] extra
     from registry_platform import ArtifactRegistry             # needs the [gcp] extra
+    from registry_platform import AcrRegistry                  # needs the [azure] extra
 
 Names are resolved on first use, so importing the package costs little and a component whose cloud
 SDK is not installed fails only when it is asked for, with the extra to install.
@@ -33,6 +34,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "ArtifactRegistryArgs": (".settings.gcp", None),
     "ArtifactRepositoryArgs": (".settings.gcp", None),
     "GcpCiServiceAccountSettings": (".settings.gcp", None),
+    "AcrRegistryArgs": (".settings.azure", None),
     # The shared output shape.
     "RegistryAccess": (".access", None),
     "CiIdentity": (".access", None),
@@ -49,6 +51,8 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "ArtifactRepository": (".gcp.repository", "gcp"),
     "GcpCiServiceAccount": (".gcp.ci_account", "gcp"),
     "render_cleanup_policies": (".gcp.cleanup", None),
+    "AcrRegistry": (".azure.acr", "azure"),
+    "AcrTokenPassword": (".azure.token_password", "azure"),
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -89,6 +93,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .gcp.ci_account import GcpCiServiceAccount
     from .gcp.cleanup import render_cleanup_policies
     from .gcp.repository import ArtifactRepository
+    from .azure.acr import AcrRegistry
+    from .azure.token_password import AcrTokenPassword
     from .platform import RegistryPlatform
     from .selfhosted.config_file import render_registry_config
     from .selfhosted.registry import SelfHostedRegistry
@@ -99,6 +105,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         EcrRegistrySettingsArgs,
         EcrRepositoryArgs,
     )
+    from .settings.azure import AcrRegistryArgs
     from .settings.base import Problem, SettingsError
     from .settings.gcp import ArtifactRegistryArgs, ArtifactRepositoryArgs, GcpCiServiceAccountSettings
     from .settings.selfhosted import SelfHostedRegistryArgs

@@ -39,12 +39,17 @@ def _gcp(platform: "RegistryPlatform", settings: Any) -> Any:
     from .gcp.artifact_registry import ArtifactRegistry
 
     return ArtifactRegistry("gcp", settings, pulumi.ResourceOptions(parent=platform))
+def _azure(platform: "RegistryPlatform", settings: Any) -> Any:
+    from .azure.acr import AcrRegistry
+
+    return AcrRegistry("azure", settings, pulumi.ResourceOptions(parent=platform))
 
 
 REGISTRY_BUILDERS: dict[str, tuple[str, Callable[["RegistryPlatform", Any], Any]]] = {
     "self_hosted": ("selfHosted", _self_hosted),
     "aws": ("aws", _aws),
     "gcp": ("gcp", _gcp),
+    "azure": ("azure", _azure),
 }
 """StackSettings field -> (registry key in the outputs = stack-config key, builder). Each builder
 returns a component with `access` (a `RegistryAccess`) and `stack_outputs()`."""
@@ -98,3 +103,5 @@ class RegistryPlatform(pulumi.ComponentResource):
     @property
     def artifact_registry(self):
         return self.components.get("gcp")
+    def acr(self):
+        return self.components.get("azure")

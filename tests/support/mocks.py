@@ -278,7 +278,79 @@ def _gcp_access_token(args: dict) -> dict:
     }
 
 
-# Invokes the program makes, answered as AWS would for account ACCOUNT_ID (and Google for GCP_PROJECT).
+SUBSCRIPTION_ID = "00000000-1111-2222-3333-444444444444"
+TENANT_ID = "99999999-8888-7777-6666-555555555555"
+DEPLOYER_OBJECT_ID = "12121212-3434-5656-7878-909090909090"
+ROLE_NAMES = {
+    "7f951dda-4ed3-4680-a7ca-43fe172d538d": "AcrPull",
+    "8311e382-0749-4cb8-b61a-304f252e45ec": "AcrPush",
+    "c2f4ef07-c644-48eb-af81-4b1b4947fb11": "AcrDelete",
+    "acdd72a7-3299-48f4-9a46-8e8a6f8a3f84": "Reader",
+}
+TOKEN_PASSWORD_PREFIX = "acr-token-password-"
+
+
+def _arm_group(inputs: dict) -> str:
+    return f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{inputs['resourceGroupName']}"
+
+
+def _acr_registry(inputs: dict) -> dict:
+    name = inputs["registryName"]
+    data = [f"{name.lower()}.{inputs['location']}.data.azurecr.io"] if inputs.get("dataEndpointEnabled") else []
+    return {
+        **inputs,
+        "id": f"{_arm_group(inputs)}/providers/Microsoft.ContainerRegistry/registries/{name}",
+        "name": name,
+        "loginServer": f"{name.lower()}.azurecr.io",
+        "dataEndpointHostNames": data,
+    }
+
+
+def _acr_child(kind: str, name_key: str):
+    def make(inputs: dict) -> dict:
+        registry = f"{_arm_group(inputs)}/providers/Microsoft.ContainerRegistry/registries/{inputs['registryName']}"
+        return {**inputs, "id": f"{registry}/{kind}/{inputs[name_key]}", "name": inputs[name_key]}
+
+    return make
+
+
+def _user_assigned_identity(inputs: dict) -> dict:
+    name = inputs["resourceName"]
+    return {
+        **inputs,
+        "id": f"{_arm_group(inputs)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}",
+        "name": name,
+        "principalId": "abababab-0000-0000-0000-000000000001",
+        "clientId": "cdcdcdcd-0000-0000-0000-000000000002",
+        "tenantId": TENANT_ID,
+    }
+
+
+def _role_assignment(inputs: dict) -> dict:
+    name = inputs["roleAssignmentName"]
+    return {**inputs, "id": f"{inputs['scope']}/providers/Microsoft.Authorization/roleAssignments/{name}", "name": name}
+
+
+def _dynamic_resource(inputs: dict) -> dict:
+    """A `pulumi.dynamic` resource: an ACR token password (see registry_platform.azure.token_password) gets a
+    generated password, as `create` would return it."""
+    if "tokenId" in inputs:
+        return {**inputs, "password": TOKEN_PASSWORD_PREFIX + secrets.token_urlsafe(24)}
+    return dict(inputs)
+
+
+def _role_definition(args: dict) -> dict:
+    guid = args["roleDefinitionId"]
+    return {
+        "id": f"{args['scope']}/providers/Microsoft.Authorization/roleDefinitions/{guid}",
+        "name": guid,
+        "roleName": ROLE_NAMES.get(guid, "Custom role"),
+        "roleType": "BuiltInRole" if guid in ROLE_NAMES else "CustomRole",
+        "type": "Microsoft.Authorization/roleDefinitions",
+    }
+
+
+# Invokes the program makes, answered as AWS would for account ACCOUNT_ID, Azure for SUBSCRIPTION_ID and Google for GCP_PROJECT.
 DEFAULT_CALLS = {
     "aws:index/getCallerIdentity:getCallerIdentity": lambda args: {
         "accountId": ACCOUNT_ID,
@@ -307,6 +379,23 @@ DEFAULT_CALLS = {
         "name": "Mock project",
     },
     "gcp:serviceaccount/getAccountAccessToken:getAccountAccessToken": _gcp_access_token,
+    "azure-native:authorization:getClientConfig": lambda args: {
+        "clientId": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+        "objectId": DEPLOYER_OBJECT_ID,
+        "subscriptionId": SUBSCRIPTION_ID,
+        "tenantId": TENANT_ID,
+    },
+    "azure-native:authorization:getRoleDefinition": _role_definition,
+    "azure-native:managedidentity:getUserAssignedIdentity": lambda args: {
+        "id": f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{args['resourceGroupName']}/providers/"
+              f"Microsoft.ManagedIdentity/userAssignedIdentities/{args['resourceName']}",
+        "name": args["resourceName"],
+        "location": "westeurope",
+        "principalId": "efefefef-0000-0000-0000-000000000003",
+        "clientId": "a1a1a1a1-0000-0000-0000-000000000004",
+        "tenantId": TENANT_ID,
+        "type": "Microsoft.ManagedIdentity/userAssignedIdentities",
+    },
 }
 
 # Resources whose real provider computes outputs that the program reads.
@@ -319,6 +408,17 @@ COMPUTED = {
     "gcp:serviceaccount/account:Account": _gcp_service_account,
     "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": _gcp_pool,
     "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": _gcp_pool_provider,
+    "azure-native:resources:ResourceGroup": lambda inputs: {
+        **inputs, "name": inputs["resourceGroupName"], "id": _arm_group(inputs),
+    },
+    "azure-native:containerregistry:Registry": _acr_registry,
+    "azure-native:containerregistry:ScopeMap": _acr_child("scopeMaps", "scopeMapName"),
+    "azure-native:containerregistry:Token": _acr_child("tokens", "tokenName"),
+    "azure-native:containerregistry:Replication": _acr_child("replications", "replicationName"),
+    "azure-native:containerregistry:Webhook": _acr_child("webhooks", "webhookName"),
+    "azure-native:managedidentity:UserAssignedIdentity": _user_assigned_identity,
+    "azure-native:authorization:RoleAssignment": _role_assignment,
+    "pulumi-python:dynamic:Resource": _dynamic_resource,
     "docker:index/remoteImage:RemoteImage": lambda inputs: {
         **inputs,
         "imageId": "sha256:" + "ab" * 32,
@@ -378,7 +478,8 @@ class RealisticMocks(pulumi.runtime.Mocks):
         self.registrations.append(
             Registration(args.typ, args.name, inputs, secret_paths, bool(args.custom), outputs)
         )
-        return f"{args.name}-id", outputs
+        # A provider that computes an `id` (Azure resource IDs) gives the resource that ID.
+        return outputs.get("id") or f"{args.name}-id", outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs):
         inputs = unwrap(args.args)

@@ -2,6 +2,7 @@
 
 from .aws import AwsSettings, EcrRegistryArgs, EcrRegistrySettingsArgs
 from .gcp import ArtifactRegistryArgs, ArtifactRepositoryArgs, GcpCiServiceAccountSettings
+from .azure import AcrRegistryArgs
 from .base import Problem, SecretInput, SettingsError, SettingsModel, secret_output
 from .selfhosted import SelfHostedRegistryArgs, TlsSettings, UserSettings
 from .stack import NAMESPACE, StackSettings, load_stack_settings
@@ -10,6 +11,7 @@ __all__ = [
     "NAMESPACE",
     "ArtifactRegistryArgs",
     "ArtifactRepositoryArgs",
+    "AcrRegistryArgs",
     "AwsSettings",
     "EcrRegistryArgs",
     "EcrRegistrySettingsArgs",

@@ -275,7 +275,8 @@ def plain_secret_paths(model: type[BaseModel], data: Any, path: str = "") -> lis
         if field is None:
             continue
         here = f"{path}.{key}" if path else str(key)
-        if is_secret_annotation(field.annotation):
+        # A required secret field keeps its validator in `metadata` (pydantic unwraps the Annotated).
+        if is_secret_annotation(field.annotation) or _SECRET_VALIDATOR in field.metadata:
             found.extend([here] if isinstance(value, str) else [])
             continue
         for nested in nested_models(field.annotation):

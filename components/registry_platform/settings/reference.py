@@ -69,7 +69,9 @@ def _rows(model: type[BaseModel], prefix: str) -> list[str]:
         key = field.alias or name
         path = f"{prefix}.{key}" if prefix else key
         description = (field.description or "").replace("\n", " ").replace("|", "\\|")
-        rows.append(f"| `{path}` | {_type_name(field.annotation)} | {_default(field)} | {description} |")
+        # pydantic moves a required field's Annotated metadata (secret, string input) to `metadata`.
+        annotation = typing.Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+        rows.append(f"| `{path}` | {_type_name(annotation)} | {_default(field)} | {description} |")
         for nested in nested_models(field.annotation):
             is_list = typing.get_origin(field.annotation) is list
             rows.extend(_rows(nested, f"{path}[]" if is_list else path))

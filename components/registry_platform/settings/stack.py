@@ -11,6 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from .base import Problem, SettingsError, SettingsModel, parse_section, plain_secret_paths
 from .aws import AwsSettings
+from .azure import AcrRegistryArgs
 from .docker import DockerClaim, claim_problems
 from .gcp import ArtifactRegistryArgs
 from .selfhosted import SelfHostedRegistryArgs
@@ -27,6 +28,8 @@ class StackSettings(SettingsModel):
     """AWS ECR repositories and account-wide ECR settings (off when absent)."""
     gcp: ArtifactRegistryArgs | None = None
     """Google Artifact Registry docker repositories and their CI service accounts (off when absent)."""
+    azure: AcrRegistryArgs | None = None
+    """Azure Container Registry with its tokens, role assignments, replications and webhooks (off when absent)."""
 
     def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
         return docker_claim_problems(self.docker_claims(invalid))
