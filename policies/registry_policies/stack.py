@@ -78,8 +78,9 @@ def _coverage(args, report) -> None:
 POLICIES = [
     stack_policy(
         "registry-scanning-coverage",
-        "Every registry of the stack scans images for vulnerabilities (ECR scan on push or registry scanning, "
-        "Defender for Containers, Container Scanning API), or is explicitly exempted in this rule's config.",
+        "Every registry of the stack scans images for vulnerabilities, so known CVEs are found before deploys. "
+        "Fix: ECR scan on push or registry scanning, Defender for Containers, the Container Scanning API; or exempt "
+        "the registry explicitly in this rule's `exemptions`.",
         _coverage,
         level=ADVISORY,
         prod_level=MANDATORY,

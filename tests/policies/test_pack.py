@@ -23,7 +23,7 @@ def test_rules_are_kebab_case_unique_and_say_why_and_how_to_fix():
     assert len(names) == len(set(names))
     for policy in policies:
         assert KEBAB.match(policy.name), policy.name
-        assert "Fix:" in policy.description or "Fix" in policy.description, policy.name
+        assert "Fix:" in policy.description and len(policy.description) > 60, policy.name
 
 
 def test_prod_raises_exactly_the_advisory_rules_meant_to_be_raised():
