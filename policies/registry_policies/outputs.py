@@ -32,6 +32,10 @@ from .common import MANDATORY, b64decode, items, parse_json, stack_policy, walk_
 STACK = "pulumi:pulumi:Stack"
 AWS_PROVIDER = "pulumi:providers:aws"
 IAM_ROLE = "aws:iam/role:Role"
+GCP_SERVICE_ACCOUNT = "gcp:serviceaccount/account:Account"
+GCP_SA_IAM_BINDING = "gcp:serviceaccount/iAMBinding:IAMBinding"
+GCP_SA_IAM_MEMBER = "gcp:serviceaccount/iAMMember:IAMMember"
+TOKEN_CREATOR = "roles/iam.serviceAccountTokenCreator"
 ECR_SERVER = re.compile(r"^(https://)?\d{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/?$")
 GOOGLE_ACCESS_TOKEN = re.compile(r"\bya29\.[0-9A-Za-z_\-]{20,}")
 AZURE_ISSUERS = ("sts.windows.net/", "login.microsoftonline.com/")
@@ -107,10 +111,45 @@ def stack_role_arns(args) -> set[str]:
     return {str(r.props.get("arn")) for r in args.resources if r.resource_type == IAM_ROLE and r.props.get("arn")}
 
 
+def impersonable_service_accounts(args) -> set[str]:
+    """E-mails of service accounts the stack declares AND lets someone mint tokens for (token creator
+    bound on the account itself): a token of such an account is scoped to it, not the deployer's."""
+    emails = {
+        str(r.props.get("email")): str(r.props.get("name"))
+        for r in args.resources
+        if r.resource_type == GCP_SERVICE_ACCOUNT and r.props.get("email")
+    }
+    bound = {
+        str(r.props.get("serviceAccountId"))
+        for r in args.resources
+        if r.resource_type in (GCP_SA_IAM_BINDING, GCP_SA_IAM_MEMBER) and r.props.get("role") == TOKEN_CREATOR
+    }
+    return {email for email, name in emails.items() if name in bound}
+
+
+def scoped_google_token_paths(args, outputs: Mapping) -> set[str]:
+    """`registryCredentials.<key>.password` of Artifact Registry entries whose CI identity is a service
+    account the stack declares and makes impersonable: there a ya29 token is that account's, minted for CI."""
+    registries = outputs.get("registries") if isinstance(outputs.get("registries"), Mapping) else {}
+    accounts = impersonable_service_accounts(args)
+    paths = set()
+    for key, registry in registries.items():
+        if not isinstance(registry, Mapping) or registry.get("kind") != "artifact-registry":
+            continue
+        identities = {
+            str(i.get("id")) for i in items(registry.get("identities"))
+            if isinstance(i, Mapping) and i.get("type") == "gcp-service-account"
+        }
+        if identities & accounts:
+            paths.add(f"registryCredentials.{key}.password")
+    return paths
+
+
 def _no_deployer_token(args, report) -> None:
     outputs = stack_outputs(args)
+    scoped_google = scoped_google_token_paths(args, outputs)
     for path, text in walk_strings(outputs):
-        if GOOGLE_ACCESS_TOKEN.search(text):
+        if GOOGLE_ACCESS_TOKEN.search(text) and path not in scoped_google:
             report(
                 f"stack output {path} holds a Google OAuth access token (ya29.): the credentials of whoever ran "
                 "`pulumi up`. Export a service account created for CI (its e-mail, or a key as a secret) instead."

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -102,10 +103,17 @@ def run(*command: str, cwd: Path, env: dict[str, str] | None = None) -> subproce
     return result
 
 
+SOURCE_IGNORED = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache")
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    """Built from a copy of the checkout, so neither a stale `build/` nor an egg-info of an editable
+    install leaks into the wheel, and the build writes nothing into the checkout."""
+    source = tmp_path_factory.mktemp("source") / "registry-platform"
+    shutil.copytree(ROOT, source, ignore=SOURCE_IGNORED)
     out = tmp_path_factory.mktemp("dist")
-    run(sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(ROOT), cwd=out)
+    run(sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(source), cwd=out)
     (built,) = out.glob("registry_platform-*.whl")
     return built
 

@@ -37,10 +37,15 @@ def test_the_pack_describes_every_rule_with_its_levels(packs):
     assert {name for name, entry in levels.items() if entry["level"] == "advisory"} == {"ecr-kms-encryption"}
 
 
+# What a team would put in its policy config for our example stacks: Defender for Containers is a
+# subscription-wide setting, enabled outside the registry's stack, so the staging ACR is exempted by name.
+STACK_POLICY_CONFIG = {"staging": {"registry-scanning-coverage": {"exemptions": ["acmestaging01"]}}}
+
+
 @pytest.mark.parametrize("stack", sorted(stack_files()))
 def test_our_stack_files_have_no_mandatory_violation(packs, stack):
     run = run_program(stack_files()[stack], stack=stack)
-    violations = packs[environment_of(stack)].analyze_run(run, stack=stack)
+    violations = packs[environment_of(stack)].analyze_run(run, stack=stack, user_config=STACK_POLICY_CONFIG.get(stack))
     assert mandatory(violations) == [], pretty(violations)
 
 

@@ -267,3 +267,32 @@ def test_ci_credentials_scoped():
     assert check_stack(rule, _stack(_ecr_outputs("pw"), ROLE)) == []
     assert len(check_stack(rule, _stack(_ecr_outputs("pw", identities=())))) == 1
     assert len(check_stack(rule, _stack(_ecr_outputs(None)))) == 1  # names a role the stack does not declare
+
+
+SA_EMAIL = "ar-push-0123@acme-prod.iam.gserviceaccount.com"
+SA_NAME = f"projects/acme-prod/serviceAccounts/{SA_EMAIL}"
+SERVICE_ACCOUNT = ("gcp:serviceaccount/account:Account", "gcp-ci-push-account", {"email": SA_EMAIL, "name": SA_NAME})
+TOKEN_CREATORS = ("gcp:serviceaccount/iAMBinding:IAMBinding", "gcp-ci-push-token-creators",
+                  {"serviceAccountId": SA_NAME, "role": "roles/iam.serviceAccountTokenCreator",
+                   "members": ["serviceAccount:deploy@acme-prod.iam.gserviceaccount.com"]})
+
+
+def _gar_outputs(token: str) -> dict:
+    return {
+        "registries": {"gcp": {"kind": "artifact-registry", "loginServer": "europe-west1-docker.pkg.dev",
+                               "identities": [{"name": "push", "access": "push", "type": "gcp-service-account", "id": SA_EMAIL}]}},
+        "registryCredentials": {"gcp": {"password": token}},
+    }
+
+
+def test_a_google_token_of_the_stacks_own_ci_service_account_is_not_a_deployer_token():
+    """Artifact Registry's opt-in token is minted by impersonating the CI service account: accepted only
+    where that account is declared by the stack AND made impersonable there (token creator binding)."""
+    rule = POLICIES["no-deployer-token-in-outputs"]
+    token = "ya29." + "b" * 40
+    assert check_stack(rule, _stack(_gar_outputs(token), SERVICE_ACCOUNT, TOKEN_CREATORS)) == []
+    # Without the binding nobody could mint that account's token: the token is someone else's.
+    assert len(check_stack(rule, _stack(_gar_outputs(token), SERVICE_ACCOUNT))) == 1
+    # The same token anywhere else in the outputs is still flagged.
+    elsewhere = {**_gar_outputs(token), "debug": {"token": token}}
+    assert len(check_stack(rule, _stack(elsewhere, SERVICE_ACCOUNT, TOKEN_CREATORS))) == 1
