@@ -4,6 +4,7 @@ The public API is importable from here:
 
     from registry_platform import SelfHostedRegistry, SelfHostedRegistryArgs, load_stack_settings
     from registry_platform import EcrRegistry, EcrRepository   # needs the [aws] extra
+    from registry_platform import RegistryPublisher            # needs the [publish] extra
 
 Names are resolved on first use, so importing the package costs little and a component whose cloud
 SDK is not installed fails only when it is asked for, with the extra to install.
@@ -41,6 +42,9 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "EcrRepository": (".aws.repository", "aws"),
     "EcrRegistrySettings": (".aws.ecr", "aws"),
     "EcrCiRole": (".aws.ci_role", "aws"),
+    # Ops: publish one image to every registry of a stack.
+    "RegistryPublisher": (".ops.publish", "publish"),
+    "PublishArgs": (".ops.publish", "publish"),
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -77,6 +81,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .aws.ci_role import EcrCiRole
     from .aws.ecr import EcrRegistry, EcrRegistrySettings
     from .aws.repository import EcrRepository
+    from .ops.publish import PublishArgs, RegistryPublisher
     from .platform import RegistryPlatform
     from .selfhosted.config_file import render_registry_config
     from .selfhosted.registry import SelfHostedRegistry
