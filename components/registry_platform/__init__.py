@@ -45,6 +45,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     # Ops: publish one image to every registry of a stack.
     "RegistryPublisher": (".ops.publish", "publish"),
     "PublishArgs": (".ops.publish", "publish"),
+    "registries_from_stack": (".ops.publish", "publish"),
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -81,7 +82,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .aws.ci_role import EcrCiRole
     from .aws.ecr import EcrRegistry, EcrRegistrySettings
     from .aws.repository import EcrRepository
-    from .ops.publish import PublishArgs, RegistryPublisher
+    from .ops.publish import PublishArgs, RegistryPublisher, registries_from_stack
     from .platform import RegistryPlatform
     from .selfhosted.config_file import render_registry_config
     from .selfhosted.registry import SelfHostedRegistry

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pytest
+from pulumi.runtime.mocks import MockMonitor
 
 from registry_platform import RegistryPlatform, load_stack_settings
 from registry_platform import PublishArgs, RegistryPublisher
@@ -150,3 +151,44 @@ def test_args_are_validated(change, fragment):
     with pytest.raises(Exception) as caught:
         PublishArgs.model_validate({**ARGS, **change})
     assert fragment in str(caught.value)
+
+
+def test_a_publishing_program_reads_the_registries_of_another_stack(monkeypatch):
+    """An app's own stack publishes to the registries a registry-platform stack exported."""
+    from registry_platform import registries_from_stack
+
+    exported = {
+        "registries": {"selfHosted": {"kind": "self-hosted", "endpoint": "https://registry.internal:5443",
+                                      "loginServer": "registry.internal:5443", "username": "ci",
+                                      "caCertificatePem": "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n",
+                                      "passwordExpiresAt": None, "loginCommand": "docker login ..."},
+                       "aws": {"kind": "ecr", "endpoint": f"https://{ECR}", "loginServer": ECR, "username": "AWS",
+                               "caCertificatePem": None, "passwordExpiresAt": None, "loginCommand": "aws ecr ..."}},
+        "registryCredentials": {"selfHosted": {"password": "pw-of-ci-from-the-other-stack"}, "aws": {"password": None}},
+    }
+    # A stack reference is read (ReadResource), not registered: record it like a registration.
+    from tests.support import harness
+
+    def read_resource(monitor, request):
+        response = MockMonitor.ReadResource(monitor, request)
+        monitor.requests[(request.type, request.name)] = (request, response.urn)
+        return response
+
+    monkeypatch.setattr(harness.RecordingMonitor, "ReadResource", read_resource, raising=False)
+    monkeypatch.setitem(mock_support.COMPUTED, "pulumi:pulumi:StackReference",
+                        lambda inputs: {**inputs, "outputs": exported, "secretOutputNames": ["registryCredentials"]})
+
+    def program():
+        registries = registries_from_stack(pulumi.StackReference("acme/registry-platform/prod"), ["selfHosted", "aws"])
+        publisher = RegistryPublisher("api", ARGS, registries)
+        pulumi.export("references", publisher.references)
+        pulumi.export("password", registries["selfHosted"].password)
+
+    run = run_under_mocks(program, stack="app")
+    image = run.one(IMAGE)
+    assert set(image.inputs["tags"]) == {"registry.internal:5443/team/api:1.4.2", "registry.internal:5443/team/api:build-5812",
+                                         f"{ECR}/team/api:1.4.2", f"{ECR}/team/api:build-5812"}
+    assert image.inputs["registries"] == [{"address": "registry.internal:5443", "username": "ci",
+                                           "password": "pw-of-ci-from-the-other-stack"}]
+    assert "registries" in image.secret_inputs and run.exports["password"].secret
+    assert run.exports["references"].value["aws"]["login"] == "ambient" and not run.exports["references"].secret

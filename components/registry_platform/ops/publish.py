@@ -24,7 +24,7 @@ engine's host (the `caCertificates` output lists what to install).
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Mapping, Optional
+from typing import Annotated, Any, Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_docker_build as docker_build
@@ -149,6 +149,34 @@ class PublishTarget:
             if values[2]
             else None
         )
+
+
+def registries_from_stack(stack: pulumi.StackReference, keys: Sequence[str]) -> dict[str, RegistryAccess]:
+    """The registries of another (registry-platform) stack, for a program that only publishes.
+
+    Reads that stack's `registries` and `registryCredentials` outputs; the password stays secret.
+    `keys` names the registries (`selfHosted`, `aws`...): a program must know its resources before
+    the reference resolves. `kind` is `stack-reference` (the publisher does not need it).
+    """
+    public = stack.require_output("registries")
+    credentials = pulumi.Output.secret(stack.require_output("registryCredentials"))
+
+    def field(output: pulumi.Output, key: str, name: str) -> pulumi.Output:
+        return output.apply(lambda values: ((values or {}).get(key) or {}).get(name))
+
+    return {
+        key: RegistryAccess.create(
+            "stack-reference",
+            endpoint=field(public, key, "endpoint"),
+            login_server=field(public, key, "loginServer"),
+            username=field(public, key, "username"),
+            password=field(credentials, key, "password"),
+            ca_certificate_pem=field(public, key, "caCertificatePem"),
+            password_expires_at=field(public, key, "passwordExpiresAt"),
+            login_command=field(public, key, "loginCommand"),
+        )
+        for key in keys
+    }
 
 
 def _targets(args: PublishArgs, registries: Mapping[str, RegistryAccess]) -> list[PublishTarget]:
