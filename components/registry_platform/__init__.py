@@ -6,6 +6,7 @@ The public API is importable from here:
     from registry_platform import EcrRegistry, EcrRepository   # needs the [aws] extra
     from registry_platform import ArtifactRegistry             # needs the [gcp] extra
     from registry_platform import AcrRegistry                  # needs the [azure] extra
+    from registry_platform import RegistryPublisher            # needs the [publish] extra
 
 Names are resolved on first use, so importing the package costs little and a component whose cloud
 SDK is not installed fails only when it is asked for, with the extra to install.
@@ -53,6 +54,10 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "render_cleanup_policies": (".gcp.cleanup", None),
     "AcrRegistry": (".azure.acr", "azure"),
     "AcrTokenPassword": (".azure.token_password", "azure"),
+    # Ops: publish one image to every registry of a stack.
+    "RegistryPublisher": (".ops.publish", "publish"),
+    "PublishArgs": (".ops.publish", "publish"),
+    "registries_from_stack": (".ops.publish", "publish"),
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -95,6 +100,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .gcp.repository import ArtifactRepository
     from .azure.acr import AcrRegistry
     from .azure.token_password import AcrTokenPassword
+    from .ops.publish import PublishArgs, RegistryPublisher, registries_from_stack
     from .platform import RegistryPlatform
     from .selfhosted.config_file import render_registry_config
     from .selfhosted.registry import SelfHostedRegistry

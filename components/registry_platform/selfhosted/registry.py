@@ -116,6 +116,16 @@ def _ports(args: SelfHostedRegistryArgs) -> list[docker.ContainerPortArgs]:
     return ports
 
 
+def debug_endpoint(args: SelfHostedRegistryArgs) -> Optional[str]:
+    """Where the published debug server answers (`/debug/health`, `/metrics`), for `status`; None when
+    it is not published. A wildcard bind is reached through the registry's host name."""
+    if not args.debug.publish:
+        return None
+    host = args.host if args.debug.bind_address in ("0.0.0.0", "::") else args.debug.bind_address
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{args.debug.effective_host_port}"
+
+
 def login_command(login_server: str, user: Optional[str]) -> Optional[str]:
     """`docker login` for an htpasswd user (password on stdin; the CA goes in /etc/docker/certs.d/<server>/ca.crt)."""
     if user is None:
@@ -227,6 +237,7 @@ class SelfHostedRegistry(pulumi.ComponentResource):
         self.ca_certificate_pem = server_tls.ca_certificate_pem if server_tls else pulumi.Output.from_input(None)
         self.user_passwords = pulumi.Output.secret(pulumi.Output.from_input(passwords))
         self.container_name = container.name
+        self.debug_endpoint = pulumi.Output.from_input(debug_endpoint(args))
         self.volume_name = volume.name
         self.access = RegistryAccess.create(
             "self-hosted",
@@ -262,6 +273,7 @@ class SelfHostedRegistry(pulumi.ComponentResource):
                 "users": list(self.user_names),
                 "containerName": self.container_name,
                 "volumeName": self.volume_name,
+                "debugEndpoint": self.debug_endpoint,
             },
             "selfHostedUserPasswords": self.user_passwords,
         }
