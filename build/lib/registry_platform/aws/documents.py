@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import Any, Callable, Optional
+
+from pydantic import BaseModel
 
 from ..settings.aws.account import RegistryPolicySettings
 from ..settings.aws.formats import principal_arn
@@ -221,3 +223,30 @@ def render_ci_trust_policy(
     if not statements:
         raise ValueError("a CI role needs trusted principals or GitHub subjects")
     return json.dumps({"Version": POLICY_VERSION, "Statement": statements}, indent=2)
+
+
+MAX_LIFECYCLE_POLICY_CHARACTERS = 30_720
+"""ECR's limit on a lifecycle policy (PutLifecyclePolicy, lifecyclePolicyText)."""
+MAX_POLICY_CHARACTERS = 10_240
+"""ECR's limit on a repository policy and on a registry policy (policyText)."""
+
+
+def oversize_problem(
+    render: Callable[[Any], Optional[str]], settings: BaseModel, limit: int, lists: dict[str, str], what: str
+) -> Optional[str]:
+    """What to shorten when the document `render` makes of `settings` is longer than ECR takes.
+
+    `lists` maps each config key that adds to the document to its field; the one that adds the most
+    is named (measured by rendering without it), so the user knows where to cut.
+    """
+    document = render(settings)
+    if document is None or len(document) <= limit:
+        return None
+    shares = {
+        key: len(document) - len(render(settings.model_copy(update={field: []})) or "") for key, field in lists.items()
+    }
+    largest = max(shares, key=lambda key: shares[key])
+    return (
+        f"renders to a {what} of {len(document):,} characters; ECR accepts at most {limit:,}. "
+        f"Shorten `{largest}` ({shares[largest]:,} characters of it)"
+    )

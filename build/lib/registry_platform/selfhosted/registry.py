@@ -14,7 +14,7 @@ import pulumi_docker as docker
 import pulumi_random as random
 
 from ..access import CiIdentity, RegistryAccess
-from ..settings.formats import duration_seconds, go_duration
+from ..settings.formats import docker_name, duration_seconds, go_duration
 from ..settings.selfhosted import REGISTRY_CONTAINER_PORT, SelfHostedRegistryArgs
 from .config_file import render_registry_config
 from .layout import LAYOUT
@@ -24,6 +24,10 @@ from .users import htpasswd_users
 TYPE = "registry-platform:selfhosted:SelfHostedRegistry"
 SECRET_FILE_MODE = "0400"
 PUBLIC_FILE_MODE = "0444"
+START_INTERVAL_LABEL = "org.registry-platform.healthcheck-start-interval"
+HEALTHCHECK_FIELDS_DOCKER_KEEPS = ["tests", "interval", "timeout", "retries", "startPeriod"]
+"""Health-check fields that replace the container when edited (Docker cannot change a health check
+in place, and the provider's update would only record the new value in the state)."""
 
 
 def _labels(name: str) -> dict[str, str]:
@@ -49,7 +53,30 @@ def _healthcheck(args: SelfHostedRegistryArgs) -> docker.ContainerHealthcheckArg
         timeout=go_duration(check.timeout),
         retries=check.retries,
         start_period=go_duration(check.start_period),
+        start_interval=go_duration(check.start_interval) if check.start_interval else None,
     )
+
+
+def _healthcheck_labels(args: SelfHostedRegistryArgs) -> dict[str, str]:
+    """The start interval as a label, so that editing it replaces the container.
+
+    It is left out of `replace_on_changes`: engines before API 1.44 drop it, and a provider that reads
+    back their 0s would replace the container on every `pulumi up` there. A label reads back as set.
+    """
+    start_interval = args.container.healthcheck.start_interval
+    return {START_INTERVAL_LABEL: go_duration(start_interval)} if start_interval else {}
+
+
+def _log_settings(args: SelfHostedRegistryArgs) -> tuple[dict[str, Any], list[str]]:
+    """Container log arguments, and what to ignore when the engine's defaults are used.
+
+    Docker merges daemon.json's `log-opts` into the container's and the provider reads the merged
+    map back; `logOpts` forces a new container, so undeclared options would replace it on every run.
+    """
+    log = args.container.log
+    if log is None:
+        return {}, ["logDriver", "logOpts"]
+    return {"log_driver": log.driver, "log_opts": log.options}, []
 
 
 def _health_wait_seconds(args: SelfHostedRegistryArgs) -> int:
@@ -61,9 +88,21 @@ def _health_wait_seconds(args: SelfHostedRegistryArgs) -> int:
     return int(probes) + 30
 
 
+def default_container_name(name: str) -> str:
+    """Unique per project, stack and component, so two registries never take the same name."""
+    return docker_name(pulumi.get_project(), pulumi.get_stack(), name)
+
+
 def default_volume_name(name: str) -> str:
     """Unique per project, stack and component, and independent of the container name."""
-    return f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}-data"
+    return docker_name(pulumi.get_project(), pulumi.get_stack(), name, "data")
+
+
+def _volume_options(parent: pulumi.Resource, args: SelfHostedRegistryArgs) -> pulumi.ResourceOptions:
+    """A defaulted volume name is kept as created: a stack rename changes the default, and a new
+    name would point the registry at a new, empty volume. An explicit `volume.name` takes effect."""
+    ignored = ["labels"] if args.volume.name else ["labels", "name"]
+    return pulumi.ResourceOptions(parent=parent, retain_on_delete=args.volume.retain_on_delete, ignore_changes=ignored)
 
 
 def _ports(args: SelfHostedRegistryArgs) -> list[docker.ContainerPortArgs]:
@@ -113,9 +152,7 @@ class SelfHostedRegistry(pulumi.ComponentResource):
             f"{name}-data",
             name=args.volume.name or default_volume_name(name),
             labels=[docker.VolumeLabelArgs(label=k, value=v) for k, v in labels.items()],
-            opts=pulumi.ResourceOptions(
-                parent=self, retain_on_delete=args.volume.retain_on_delete, ignore_changes=["labels"]
-            ),
+            opts=_volume_options(self, args),
         )
         http_secret = random.RandomPassword(f"{name}-http-secret", length=64, special=False, opts=child)
 
@@ -153,9 +190,11 @@ class SelfHostedRegistry(pulumi.ComponentResource):
                 docker.ContainerUploadArgs(file=LAYOUT.htpasswd, content=users.htpasswd, permissions=SECRET_FILE_MODE)
             )
 
+        log_args, ignored = _log_settings(args)
+        container_labels = {**labels, **args.container.labels, **_healthcheck_labels(args)}
         container = docker.Container(
             f"{name}-container",
-            name=args.name,
+            name=args.name or default_container_name(name),
             image=image.image_id,
             entrypoints=["registry"],
             command=["serve", LAYOUT.config],
@@ -168,13 +207,17 @@ class SelfHostedRegistry(pulumi.ComponentResource):
             volumes=[docker.ContainerVolumeArgs(volume_name=volume.name, container_path=LAYOUT.data)],
             uploads=uploads,
             healthcheck=_healthcheck(args),
-            labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in {**labels, **args.container.labels}.items()],
+            labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in container_labels.items()],
             capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"]),
             security_opts=["no-new-privileges:true"],
             memory=args.container.memory_mb,
-            log_driver="json-file",
-            log_opts={"max-size": args.container.log_max_size, "max-file": str(args.container.log_max_files)},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[volume]),
+            **log_args,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[volume],
+                ignore_changes=ignored,
+                replace_on_changes=[f"healthcheck.{field}" for field in HEALTHCHECK_FIELDS_DOCKER_KEEPS],
+            ),
         )
 
         first_user = args.users[0].name if passwords else None

@@ -9,7 +9,7 @@ import pulumi
 import pulumi_tls as tls
 
 from ..settings import secret_output
-from ..settings.selfhosted import TlsSettings
+from ..settings.selfhosted import SUBJECT_ATTRIBUTE_MAX, TlsSettings
 
 CA_USES = ["cert_signing", "crl_signing", "digital_signature"]
 SERVER_USES = ["digital_signature", "key_encipherment", "server_auth"]
@@ -22,6 +22,21 @@ class ServerTls:
     certificate_pem: pulumi.Output[str]
     private_key_pem: pulumi.Output[str]
     ca_certificate_pem: pulumi.Output[Optional[str]]
+
+
+def server_common_name(host: str) -> str | None:
+    """The host as common name when it fits RFC 5280's 64 characters; none otherwise.
+
+    Clients match the SANs (the CN is ignored once SANs are present), so a longer host name is
+    served by the SANs alone and the subject keeps just the organization.
+    """
+    return host if len(host) <= SUBJECT_ATTRIBUTE_MAX else None
+
+
+def ca_common_name(name: str) -> str:
+    """`<component> registry CA`, cut to the 64 characters a subject attribute may hold."""
+    suffix = " registry CA"
+    return name[: SUBJECT_ATTRIBUTE_MAX - len(suffix)] + suffix
 
 
 def _private_key(name: str, settings: TlsSettings, opts: pulumi.ResourceOptions) -> tls.PrivateKey:
@@ -39,7 +54,7 @@ def generated_tls(name: str, settings: TlsSettings, host: str, parent: pulumi.Re
         private_key_pem=ca_key.private_key_pem,
         is_ca_certificate=True,
         subject=tls.SelfSignedCertSubjectArgs(
-            common_name=f"{name} registry CA", organization=settings.organization
+            common_name=ca_common_name(name), organization=settings.organization
         ),
         validity_period_hours=settings.ca_validity_hours,
         allowed_uses=CA_USES,
@@ -50,7 +65,7 @@ def generated_tls(name: str, settings: TlsSettings, host: str, parent: pulumi.Re
     request = tls.CertRequest(
         f"{name}-server-csr",
         private_key_pem=server_key.private_key_pem,
-        subject=tls.CertRequestSubjectArgs(common_name=host, organization=settings.organization),
+        subject=tls.CertRequestSubjectArgs(common_name=server_common_name(host), organization=settings.organization),
         dns_names=settings.dns_names,
         ip_addresses=settings.ip_addresses,
         opts=opts,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from fractions import Fraction
 
 _DNS_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
@@ -69,13 +70,34 @@ _FLOATING_TAG = re.compile(r"^(latest|stable|edge|main|master|v?\d+(\.\d+)?)$")
 
 
 _GO_DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+_UNIT_NS = {"ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
+_NS_PER_MS = 1_000_000
+MAX_GO_DURATION_NS = 2**63 - 1
+"""Go's time.Duration is an int64 of nanoseconds: about 2562047h47m16.854s at most."""
+
+
+def duration_nanoseconds(value: str) -> Fraction:
+    """The exact length of a Go duration in nanoseconds (`1h30m` -> 5400 * 10**9)."""
+    return sum((Fraction(number) * _UNIT_NS[unit] for number, unit in _DURATION_PART.findall(value)), Fraction(0))
 
 
 def duration_problem(value: str) -> str | None:
-    """A Go duration as Distribution reads it: `10s`, `1h30m`, `168h`."""
-    if _GO_DURATION.match(value) and re.search(r"[1-9]", value):
-        return None
-    return f"'{value}' is not a positive Go duration (e.g. 10s, 5m, 168h, 1h30m)"
+    """A positive Go duration, whole milliseconds, that Go can hold: `10s`, `1h30m`, `168h`, `250ms`.
+
+    Whole milliseconds because Docker reports health-check durations back in Go's canonical form
+    and `go_duration` writes them so: `1.5ms` would come back as `2ms` and `500us` as `0s`.
+    """
+    if not _GO_DURATION.match(value):
+        return f"'{value}' is not a Go duration; use a number and a unit (ms, s, m, h), e.g. 10s, 5m, 168h, 1h30m"
+    nanoseconds = duration_nanoseconds(value)
+    if nanoseconds <= 0:
+        return f"'{value}' must be longer than zero (e.g. 10s)"
+    if nanoseconds > MAX_GO_DURATION_NS:
+        return f"'{value}' is longer than a Go duration can be (at most 2562047h)"
+    if nanoseconds % _NS_PER_MS:
+        return f"'{value}' is not a whole number of milliseconds; give whole milliseconds, at least 1ms (e.g. 2ms, 1500ms, 1.5s)"
+    return None
 
 
 _HTPASSWD_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
@@ -96,30 +118,37 @@ def htpasswd_user_problem(value: str) -> str | None:
     )
 
 
-_DOCKER_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$")
+_DOCKER_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{1,127}$")
+_NOT_IN_DOCKER_NAME = re.compile(r"[^a-zA-Z0-9_.-]+")
 
 
 def docker_name_problem(value: str) -> str | None:
+    """Docker's own rule for container and volume names (`[a-zA-Z0-9][a-zA-Z0-9_.-]+`), at most 128 characters."""
     if _DOCKER_NAME.match(value):
         return None
-    return f"'{value}' is not a Docker object name; use letters, digits, '_', '.', '-', starting with a letter or digit"
+    return (
+        f"'{value}' is not a Docker object name; use 2-128 letters, digits, '_', '.', '-', "
+        "starting with a letter or digit"
+    )
 
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
-_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+def docker_name(*parts: str) -> str:
+    """A Docker object name made of parts joined by '-' (characters Docker refuses become '-')."""
+    return _NOT_IN_DOCKER_NAME.sub("-", "-".join(parts)).strip("-_.")[:128]
 
 
 def duration_seconds(value: str) -> float:
     """Seconds in a Go duration (`1h30m` -> 5400.0)."""
-    return sum(float(number) * _UNIT_SECONDS[unit] for number, unit in _DURATION_PART.findall(value))
+    return float(duration_nanoseconds(value) / 10**9)
 
 
 def go_duration(value: str) -> str:
     """The canonical text Go's `time.Duration.String()` prints (`1m` -> `1m0s`, `90s` -> `1m30s`).
 
     Docker reports durations back in this form; declaring them so keeps `pulumi up` from seeing a diff.
+    Exact for the whole-millisecond durations `duration_problem` accepts.
     """
-    total_ms = round(duration_seconds(value) * 1000)
+    total_ms = int(duration_nanoseconds(value) // _NS_PER_MS)
     if total_ms < 1000:
         return f"{total_ms}ms" if total_ms else "0s"
     hours, rest = divmod(total_ms, 3_600_000)

@@ -16,7 +16,7 @@ def stack_config_schema() -> dict[str, Any]:
     """The schema of a `Pulumi.<stack>.yaml` whose `registry-platform:*` keys follow `StackSettings`."""
     section = StackSettings.model_json_schema(by_alias=True, mode="validation")
     definitions = section.pop("$defs", {})
-    properties = {f"{NAMESPACE}:{key}": value for key, value in section["properties"].items()}
+    properties = {f"{NAMESPACE}:{key}": _not_null(value) for key, value in section["properties"].items()}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "registry-platform stack file (Pulumi.<stack>.yaml)",
@@ -36,6 +36,15 @@ def stack_config_schema() -> dict[str, Any]:
         },
         "$defs": definitions,
     }
+
+
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A top-level section without its `null` alternative: a null section is refused (remove the key instead)."""
+    options = [option for option in schema.get("anyOf", []) if option != {"type": "null"}]
+    if len(options) != 1:
+        return schema
+    rest = {key: value for key, value in schema.items() if key not in ("anyOf", "default")}
+    return {**options[0], **rest}
 
 
 def render_schema() -> str:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
-from .base import SecretInput, SettingsModel, checked, duplicate_name_problem
+from .base import SecretInput, SettingsModel, checked, unique_names
 from .certificates import certificate_names, covers, key_problem, load_certificate
+from .docker import DockerClaim, claim_problems
 from .formats import (
     docker_name_problem,
+    duration_nanoseconds,
     duration_problem,
     htpasswd_user_problem,
     image_reference_problem,
@@ -25,6 +27,8 @@ from .formats import (
 
 DEFAULT_IMAGE = "registry:2.8.3"
 REGISTRY_CONTAINER_PORT = 5000
+SUBJECT_ATTRIBUTE_MAX = 64
+"""RFC 5280 upper bound of the common name and organization in a certificate subject."""
 
 
 Duration = Annotated[str, checked(duration_problem)]
@@ -94,14 +98,16 @@ class TlsSettings(SettingsModel):
     """Key type of the generated CA and server keys (ECDSA P-256, or RSA with `rsaBits`)."""
     rsa_bits: Literal[2048, 3072, 4096] = 4096
     """RSA key size when `keyAlgorithm` is RSA."""
-    organization: str = "registry-platform"
-    """Organization (O) in the generated certificates' subject."""
+    organization: str = Field("registry-platform", min_length=1, max_length=SUBJECT_ATTRIBUTE_MAX)
+    """Organization (O) in the generated certificates' subject (1-64 characters, RFC 5280)."""
     ca_validity_hours: int = Field(87600, ge=24)
     """Validity of the generated CA certificate (default 10 years)."""
     validity_hours: int = Field(8760, ge=24)
     """Validity of the generated server certificate (default 1 year)."""
     early_renewal_hours: int = Field(720, ge=0)
-    """Renew the server certificate this long before it expires (on the next `pulumi up`)."""
+    """Renew the server certificate this long before it expires, on the first `pulumi up --refresh` in
+    that window: a plain `pulumi up` does not renew it (pulumi/pulumi-tls#39), since pulumi-tls marks
+    the certificate due only when a refresh reads it."""
     minimum_version: Literal["tls1.2", "tls1.3"] = "tls1.2"
     """Lowest TLS version the registry accepts."""
     certificate_pem: str | None = None
@@ -176,7 +182,17 @@ class LogSettings(SettingsModel):
     access_log: bool = True
     """Log every HTTP request."""
     fields: dict[str, str] = Field(default_factory=dict)
-    """Extra fields on every log line (`service: registry` is always set)."""
+    """Extra fields on every log line (`service: registry` is always set and cannot be replaced)."""
+
+    @field_validator("fields")
+    @classmethod
+    def _service_is_fixed(cls, fields: dict[str, str]) -> dict[str, str]:
+        if "service" in fields:
+            raise ValueError(
+                "`service` is always `registry` (log pipelines find the registry by it) and cannot be set here; "
+                "add your own key instead (e.g. `env: dev`)"
+            )
+        return fields
 
 
 class UploadPurgingSettings(SettingsModel):
@@ -268,14 +284,49 @@ class HealthSettings(SettingsModel):
 
 
 class ContainerHealthcheckSettings(SettingsModel):
+    """Docker probes /debug/health every `startInterval` until the first success (at most for
+    `startPeriod`), then every `interval`."""
+
     interval: Duration = "30s"
-    """Time between Docker health checks."""
+    """Time between Docker health checks once the registry is up (at least 1ms)."""
     timeout: Duration = "5s"
     """Time a health check may take."""
     retries: int = Field(3, ge=1)
     """Failures before Docker marks the container unhealthy."""
-    start_period: Duration = "10s"
-    """Grace period after start."""
+    start_period: Duration = "30s"
+    """Grace period after start: failures do not count, and probes run every `startInterval`."""
+    start_interval: Duration | None = "1s"
+    """Time between probes during `startPeriod`, so a new container is healthy about a second after it
+    starts (Docker 25+, API 1.44; older engines drop it and probe first after `interval`, see below;
+    `null` leaves it out)."""
+
+    def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
+        if invalid & {"start_interval", "interval"} or self.start_interval is None:
+            return []
+        if duration_nanoseconds(self.start_interval) > duration_nanoseconds(self.interval):
+            return [("startInterval", f"must not be longer than `interval` ({self.interval}); it speeds up the first probes")]
+        return []
+
+
+def _log_size_problem(value: str) -> str | None:
+    if re.match(r"^[1-9]\d*[kmg]$", value):
+        return None
+    return f"'{value}' is not a positive size; give a whole number and k, m or g (e.g. 10m)"
+
+
+class ContainerLogSettings(SettingsModel):
+    """Log rotation of the container, set by the component instead of the engine's defaults."""
+
+    driver: Literal["json-file", "local"] = "json-file"
+    """Docker logging driver (both rotate by size; `docker logs` reads either)."""
+    max_size: Annotated[str, checked(_log_size_problem)] = "10m"
+    """Rotate the log at this size (e.g. 10m)."""
+    max_files: int = Field(3, ge=1)
+    """Log files to keep, the current one included."""
+
+    @property
+    def options(self) -> dict[str, str]:
+        return {"max-size": self.max_size, "max-file": str(self.max_files)}
 
 
 class ContainerSettings(SettingsModel):
@@ -289,16 +340,26 @@ class ContainerSettings(SettingsModel):
     """Docker health check (probes /debug/health inside the container)."""
     wait_for_healthy: bool = True
     """Make `pulumi up` wait until the container reports healthy."""
-    log_max_size: str = Field("10m", pattern=r"^\d+[kmg]$")
-    """Rotate the container's json-file log at this size (e.g. 10m)."""
-    log_max_files: int = Field(3, ge=1)
-    """Rotated log files to keep."""
+    log: ContainerLogSettings | None = None
+    """Log driver and rotation; when absent, the engine's defaults apply (`log-driver`/`log-opts` in
+    daemon.json) and a deployed container keeps the log options it was created with."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved_log_keys(cls, data):
+        if isinstance(data, dict) and {"logMaxSize", "logMaxFiles", "log_max_size", "log_max_files"} & set(data):
+            raise ValueError(
+                "`logMaxSize`/`logMaxFiles` moved to `log: {maxSize, maxFiles}` "
+                "(leave `log` out to use the Docker engine's own log settings)"
+            )
+        return data
 
 
 class VolumeSettings(SettingsModel):
     name: Annotated[str, checked(docker_name_problem)] | None = None
-    """Docker volume holding /var/lib/registry (default `<project>-<stack>-<component>-data`, e.g.
-    `registry-platform-dev-self-hosted-data`; renaming the container keeps the data)."""
+    """Docker volume holding /var/lib/registry. Default `<project>-<stack>-<component>-data` (e.g.
+    `registry-platform-dev-self-hosted-data`), fixed once created: renaming the stack or the container
+    keeps the volume. Setting it moves the registry to that (new, empty) volume."""
     retain_on_delete: bool = True
     """Keep the volume (and its images) when the stack is destroyed."""
 
@@ -306,8 +367,8 @@ class VolumeSettings(SettingsModel):
 class SelfHostedRegistryArgs(SettingsModel):
     """A hardened `registry:2` on a Docker engine: TLS, htpasswd users, persistent storage."""
 
-    name: Annotated[str, checked(docker_name_problem)] = "registry"
-    """Docker container name."""
+    name: Annotated[str, checked(docker_name_problem)] | None = None
+    """Docker container name (default `<project>-<stack>-<component>`, e.g. `registry-platform-dev-self-hosted`)."""
     image: Annotated[str, checked(image_reference_problem)] = DEFAULT_IMAGE
     """Pinned registry image: a version tag or a digest (`registry:2.8.3`, `registry@sha256:...`)."""
     host: Annotated[str, checked(_host_problem)] = "localhost"
@@ -318,7 +379,7 @@ class SelfHostedRegistryArgs(SettingsModel):
     """Host address the port binds to (`0.0.0.0` to expose it beyond this machine)."""
     auth: Literal["htpasswd", "none"] = "htpasswd"
     """`htpasswd` (users below, needs TLS) or `none` (anyone who reaches the port can push)."""
-    users: Annotated[list[UserSettings], checked(lambda users: duplicate_name_problem(users, "user"))] = Field(
+    users: Annotated[list[UserSettings], unique_names("user")] = Field(
         default_factory=list
     )
     """htpasswd users; the first is the one in the shared registry outputs."""
@@ -363,12 +424,26 @@ class SelfHostedRegistryArgs(SettingsModel):
             names = self.tls.provided_names
             if names is not None and not covers(names, self.host):
                 problems.append(("host", f"'{self.host}' is not among the provided certificate's names {names}"))
-        if "debug" not in invalid:
-            if self.debug.port == REGISTRY_CONTAINER_PORT:
-                problems.append(("debug.port", f"must differ from the registry's own port {REGISTRY_CONTAINER_PORT}"))
-            if "port" not in invalid and self.debug.publish and self.debug.effective_host_port == self.port:
-                problems.append(("debug.hostPort", f"{self.debug.effective_host_port} collides with `port` {self.port}"))
+        if "debug" not in invalid and self.debug.port == REGISTRY_CONTAINER_PORT:
+            problems.append(("debug.port", f"must differ from the registry's own port {REGISTRY_CONTAINER_PORT}"))
+        if not invalid & {"name", "port", "bind_address", "debug"}:
+            problems.extend(claim_problems(self.docker_claims()))
         return problems
+
+    def docker_claims(self, root: str = "") -> list[DockerClaim]:
+        """The container name (when set; the default is unique per component) and the host ports
+        this registry takes on the Docker engine, with their config paths under `root`."""
+        prefix = f"{root}." if root else ""
+        claims = []
+        if self.name is not None:
+            claims.append(DockerClaim("container name", self.name, f"{prefix}name"))
+        claims.append(DockerClaim("host port", self.port, f"{prefix}port", self.bind_address))
+        if self.debug.publish:
+            key = "hostPort" if self.debug.host_port is not None else "port"
+            claims.append(
+                DockerClaim("host port", self.debug.effective_host_port, f"{prefix}debug.{key}", self.debug.bind_address)
+            )
+        return claims
 
     @property
     def login_server(self) -> str:

@@ -5,8 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from .base import Problem, SettingsError, SettingsModel, parse_section, secret_paths
+import pulumi
+from pydantic import ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+from .base import Problem, SettingsError, SettingsModel, parse_section, plain_secret_paths
 from .aws import AwsSettings
+from .docker import DockerClaim, claim_problems
 from .selfhosted import SelfHostedRegistryArgs
 
 NAMESPACE = "registry-platform"
@@ -20,16 +25,68 @@ class StackSettings(SettingsModel):
     aws: AwsSettings | None = None
     """AWS ECR repositories and account-wide ECR settings (off when absent)."""
 
+    def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
+        return docker_claim_problems(self.docker_claims(invalid))
+
+    def docker_claims(self, invalid: frozenset[str] = frozenset()) -> dict[str, list[DockerClaim]]:
+        """Container names and host ports, per config section that declares Docker containers."""
+        sections: dict[str, list[DockerClaim]] = {}
+        if "self_hosted" not in invalid and self.self_hosted is not None:
+            sections["selfHosted"] = self.self_hosted.docker_claims("selfHosted")
+        return sections
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _section_is_not_null(cls, value: Any, info: ValidationInfo) -> Any:
+        """A key with nothing under it (or its settings mis-indented) must not quietly turn a registry off."""
+        if value is None:
+            key = cls.model_fields[info.field_name].alias or info.field_name
+            raise PydanticCustomError(
+                "null_section",
+                "is null (a key with nothing under it, or its settings indented wrongly); give its settings, "
+                "or, to turn it off, remove the key: `pulumi config rm {namespace}:{key}`",
+                {"namespace": NAMESPACE, "key": key},
+            )
+        return value
+
+
+def docker_claim_problems(sections: dict[str, list[DockerClaim]]) -> list[tuple[str, str]]:
+    """Collisions between the Docker containers of different sections (each section checks its own)."""
+    within = {problem for claims in sections.values() for problem in claim_problems(claims)}
+    every = claim_problems([claim for claims in sections.values() for claim in claims])
+    return [problem for problem in every if problem not in within]
+
+
+def _section_keys() -> set[str]:
+    """The keys of the namespace to read: every known section, plus any other key set (to report typos)."""
+    known = {field.alias or name for name, field in StackSettings.model_fields.items()}
+    listed = [*pulumi.runtime.get_config_env(), *_keys_set_in_process()]
+    prefix = f"{NAMESPACE}:"
+    return known | {key.removeprefix(prefix) for key in listed if key.startswith(prefix) and key != prefix}
+
+
+def _keys_set_in_process() -> list[str]:
+    """Config keys set with `set_all_config` alone (Automation API inline programs, mocks).
+
+    The language host also passes every key in `PULUMI_CONFIG`, which `get_config_env()` lists; for
+    the others no public API lists keys, so this reads the SDK's private config map, guarded: an SDK
+    that changes it only loses the unknown-key check for such programs (a test pins it).
+    """
+    try:
+        from pulumi.runtime import config as runtime_config
+
+        keys = runtime_config.CONFIG.get()
+    except Exception:  # noqa: BLE001 any change in the private API
+        return []
+    return [key for key in keys if isinstance(key, str)] if isinstance(keys, dict) else []
+
 
 def _namespace_values() -> dict[str, Any]:
-    """Every `registry-platform:*` key the engine passed, as parsed values (objects arrive as JSON)."""
-    from pulumi.runtime import config as runtime_config
-
-    raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    """Every `registry-platform:*` key set, as parsed values (objects arrive as JSON text)."""
     values: dict[str, Any] = {}
-    for full_key, value in raw.items():
-        namespace, _, key = full_key.partition(":")
-        if namespace != NAMESPACE or not key:
+    for key in sorted(_section_keys()):
+        value = pulumi.runtime.get_config(f"{NAMESPACE}:{key}")
+        if value is None:
             continue
         try:
             values[key] = json.loads(value) if isinstance(value, str) else value
@@ -38,10 +95,13 @@ def _namespace_values() -> dict[str, Any]:
     return values
 
 
-def plain_text_secret_problems(settings: StackSettings, is_secret: Callable[[str], bool]) -> list[Problem]:
-    """Secret settings (passwords, private keys) written in plain text in the stack file."""
+def plain_text_secret_problems(values: dict[str, Any], is_secret: Callable[[str], bool]) -> list[Problem]:
+    """Secret settings (passwords, private keys) written in plain text in the stack file.
+
+    Read from the raw values, so that they are reported beside every other problem of the config.
+    """
     problems = []
-    for path in secret_paths(settings):
+    for path in dict.fromkeys(plain_secret_paths(StackSettings, values)):
         key = path.split(".", 1)[0].split("[", 1)[0]
         if not is_secret(f"{NAMESPACE}:{key}"):
             problems.append(
@@ -59,11 +119,11 @@ def load_stack_settings(values: dict[str, Any] | None = None) -> StackSettings:
     from_engine = values is None
     if values is None:
         values = _namespace_values()
-    settings = parse_section(StackSettings, values, root="")
-    if from_engine:
-        from pulumi.runtime.config import is_config_secret
-
-        problems = plain_text_secret_problems(settings, is_config_secret)
-        if problems:
-            raise SettingsError(problems)
+    secret_problems = plain_text_secret_problems(values, pulumi.runtime.is_config_secret) if from_engine else []
+    try:
+        settings = parse_section(StackSettings, values, root="")
+    except SettingsError as error:
+        raise SettingsError([*error.problems, *secret_problems]) from None
+    if secret_problems:
+        raise SettingsError(secret_problems)
     return settings

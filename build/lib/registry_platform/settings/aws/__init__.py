@@ -16,10 +16,10 @@ from typing import Annotated
 
 from pydantic import Field
 
-from ..base import SettingsModel, checked, duplicate_name_problem
+from ..base import SettingsModel, unique_names
 from .account import EcrRegistrySettingsArgs, self_replication_problems
 from .ci import CiRoles, EcrCiRoleSettings, GithubOidcSettings, ci_role_problems
-from .formats import Region, Tags, kms_arn_region
+from .formats import Region, Tags, kms_arn_region, tag_count_problem
 from .lifecycle import LifecycleSettings
 from .policy import AccessSettings
 from .repository import EcrRepositoryArgs, EncryptionSettings, RepositorySettings
@@ -32,9 +32,7 @@ class EcrRegistryArgs(SettingsModel):
     """Region of the repositories (default: the provider's, `aws:region`)."""
     tags: Tags = Field(default_factory=dict)
     """AWS tags on every resource (`managed-by: registry-platform` is always added)."""
-    repositories: Annotated[
-        list[RepositorySettings], checked(lambda repositories: duplicate_name_problem(repositories, "repository"))
-    ] = Field(default_factory=list)
+    repositories: Annotated[list[RepositorySettings], unique_names("repository")] = Field(default_factory=list)
     """The repositories."""
     ci_roles: CiRoles = Field(default_factory=list)
     """IAM roles for CI, scoped to these repositories (the registry's login identities; no deployer token is exported)."""
@@ -42,7 +40,7 @@ class EcrRegistryArgs(SettingsModel):
     """The account's GitHub Actions OIDC provider, for roles with `githubSubjects`."""
 
     def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
-        problems = []
+        problems = self._merged_tag_problems(invalid)
         if not invalid & {"ci_roles", "repositories", "github_oidc"}:
             problems += ci_role_problems(self.ci_roles, self.repositories, self.github_oidc)
         if invalid & {"repositories", "region"}:
@@ -53,6 +51,20 @@ class EcrRegistryArgs(SettingsModel):
                 problems.append((
                     f"repositories[{index}].encryption.kmsKeyArn",
                     f"the key is in {key_region} but the repository is in {self.region}; ECR needs a key in its own region",
+                ))
+        return problems
+
+    def _merged_tag_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
+        """Each repository carries `tags` merged over `aws.tags`, plus the forced ones: 50 in all."""
+        if invalid & {"repositories", "tags"}:
+            return []
+        problems = []
+        for index, repository in enumerate(self.repositories):
+            problem = tag_count_problem(self.tags, repository.tags)
+            if problem and tag_count_problem(repository.tags) is None:  # else reported on the repository itself
+                problems.append((
+                    f"repositories[{index}].tags",
+                    f"{problem}, counting the {len(self.tags)} of aws.tags; remove some here or from aws.tags",
                 ))
         return problems
 

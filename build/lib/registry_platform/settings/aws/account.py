@@ -16,7 +16,7 @@ from .formats import (
     RepositoryPrefix,
     ScanFilter,
 )
-from .policy import PolicyStatements
+from .policy import RegistryPolicyStatements
 
 
 class ScanningRule(SettingsModel):
@@ -35,10 +35,10 @@ class ScanningSettings(SettingsModel):
     def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
         problems = []
         seen: set[str] = set()
-        if invalid:
+        if "rules" in invalid:
             return problems
         for index, rule in enumerate(self.rules):
-            if self.type == "BASIC" and rule.frequency != "SCAN_ON_PUSH":
+            if "type" not in invalid and self.type == "BASIC" and rule.frequency != "SCAN_ON_PUSH":
                 problems.append((f"rules[{index}].frequency", "BASIC scanning supports only SCAN_ON_PUSH; use type ENHANCED for CONTINUOUS_SCAN"))
             if rule.frequency in seen:
                 problems.append((f"rules[{index}].frequency", f"{rule.frequency} appears twice; give one rule per frequency"))
@@ -56,16 +56,20 @@ class ReplicationDestination(SettingsModel):
 class ReplicationRule(SettingsModel):
     destinations: list[ReplicationDestination] = Field(min_length=1)
     """Where matching repositories are replicated."""
+    repository_prefixes: list[RepositoryPrefix] = Field(default_factory=list, max_length=MAX_FILTERS)
+    """Replicate only repositories whose names start with one of these (all when empty)."""
 
     def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
         if "destinations" in invalid:
             return []
-        keys = [(d.region, d.registry_id) for d in self.destinations]
-        if len(set(keys)) != len(keys):
-            return [("destinations", "lists the same destination twice")]
-        return []
-    repository_prefixes: list[RepositoryPrefix] = Field(default_factory=list, max_length=MAX_FILTERS)
-    """Replicate only repositories whose names start with one of these (all when empty)."""
+        first: dict[tuple[str, str | None], int] = {}
+        problems = []
+        for index, destination in enumerate(self.destinations):
+            key = (destination.region, destination.registry_id)
+            if key in first:
+                problems.append((f"destinations[{index}]", f"is the same destination as destinations[{first[key]}]"))
+            first.setdefault(key, index)
+        return problems
 
 
 class ReplicationSettings(SettingsModel):
@@ -73,7 +77,7 @@ class ReplicationSettings(SettingsModel):
     """Replication rules (at most 10, at most 25 distinct destinations in all)."""
 
     def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
-        unique = set() if invalid else {(d.region, d.registry_id) for rule in self.rules for d in rule.destinations}
+        unique = set() if "rules" in invalid else {(d.region, d.registry_id) for rule in self.rules for d in rule.destinations}
         if len(unique) > MAX_REPLICATION_DESTINATIONS:
             return [("rules", f"{len(unique)} distinct destinations; ECR allows at most {MAX_REPLICATION_DESTINATIONS}")]
         return []
@@ -82,8 +86,24 @@ class ReplicationSettings(SettingsModel):
 class RegistryPolicySettings(SettingsModel):
     allow_replication_from: list[AccountId] = Field(default_factory=list)
     """Accounts allowed to replicate into this registry (ecr:CreateRepository, ecr:ReplicateImage)."""
-    statements: PolicyStatements = Field(default_factory=list)
+    statements: RegistryPolicyStatements = Field(default_factory=list)
     """Further registry-policy statements, as written in a policy document."""
+
+    def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
+        from ...aws.documents import MAX_POLICY_CHARACTERS, oversize_problem
+
+        if invalid:  # the size of a document that is partly wrong means little
+            return []
+        lists = {"allowReplicationFrom": "allow_replication_from", "statements": "statements"}
+        problem = oversize_problem(_render_for_size, self, MAX_POLICY_CHARACTERS, lists, "registry policy")
+        return [("", problem)] if problem else []
+
+
+def _render_for_size(policy: RegistryPolicySettings) -> str | None:
+    """The registry policy as ECR would get it, with an account and region as long as real ones."""
+    from ...aws.documents import render_registry_policy
+
+    return render_registry_policy(policy, account_id="123456789012", region="ap-southeast-5")
 
 
 class EcrRegistrySettingsArgs(SettingsModel):

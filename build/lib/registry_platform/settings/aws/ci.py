@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
-from ..base import SettingsModel, checked, duplicate_name_problem
+from ..base import SettingsModel, checked, unique_names
 from .formats import Principal
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ class EcrCiRoleSettings(SettingsModel):
         return problems
 
 
-CiRoles = Annotated[list[EcrCiRoleSettings], checked(lambda roles: duplicate_name_problem(roles, "CI role"))]
+CiRoles = Annotated[list[EcrCiRoleSettings], unique_names("CI role")]
 
 
 def ci_role_problems(

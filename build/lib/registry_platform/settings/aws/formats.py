@@ -20,7 +20,9 @@ _REGION = re.compile(r"^[a-z]{2,}(-[a-z]+)+-\d+$")
 _TAG_FILTER = re.compile(r"^[A-Za-z0-9._*-]{1,128}$")
 _SCAN_FILTER = re.compile(r"^(?=.{1,256}$)[a-z0-9*]+(?:[._/-][a-z0-9*]+)*$")
 _REPOSITORY_PREFIX = re.compile(r"^(?=.{2,256}$)[a-z0-9][a-z0-9._/-]*$")
-# Condition keys that narrow who a `*` principal can be.
+FORCED_TAG_KEYS = frozenset({"managed-by"})
+"""Tags the components put on every resource (aws/ecr.py, MANAGED_BY); they count towards the limit."""
+MAX_TAGS = 50
 # ECR limits.
 MAX_TAG_EXCLUSIONS = 5
 MAX_REPLICATION_RULES = 10
@@ -90,15 +92,25 @@ def _repository_prefix_problem(value: str) -> str | None:
     return f"'{value}' is not a repository name prefix: 2-256 lowercase letters, digits, '.', '_', '-', '/' (no wildcards)"
 
 
-def _tags_problem(tags: dict[str, str]) -> str | None:
-    if len(tags) > 50:
-        return f"{len(tags)} tags; AWS allows at most 50"
+def tag_count_problem(*tag_sets: dict[str, str]) -> str | None:
+    """Too many tags on one resource: the sets merged, with the tags the platform always adds."""
+    keys = set(FORCED_TAG_KEYS).union(*tag_sets)
+    if len(keys) <= MAX_TAGS:
+        return None
+    return f"{len(keys)} tags with `{'`, `'.join(sorted(FORCED_TAG_KEYS))}` (always added); AWS allows at most {MAX_TAGS} on a resource"
+
+
+def _tags_problems(tags: dict[str, str]) -> list[tuple[str, str]]:
+    problems = []
+    count = tag_count_problem(tags)
+    if count:
+        problems.append(("", count))
     for key, value in tags.items():
         if key.lower().startswith("aws:"):
-            return f"tag '{key}': the aws: prefix is reserved by AWS"
-        if not 1 <= len(key) <= 128 or len(value) > 256:
-            return f"tag '{key}': keys are 1-128 characters, values at most 256"
-    return None
+            problems.append((key, "the aws: prefix is reserved by AWS"))
+        elif not 1 <= len(key) <= 128 or len(value) > 256:
+            problems.append((key, "tag keys are 1-128 characters, values at most 256"))
+    return problems
 
 
 def _lambda_arn_problem(value: str) -> str | None:
@@ -115,7 +127,7 @@ def _account_problem(value: str) -> str | None:
 
 
 Region = Annotated[str, checked(region_problem)]
-Tags = Annotated[dict[str, str], checked(_tags_problem)]
+Tags = Annotated[dict[str, str], checked(_tags_problems)]
 RepositoryPrefix = Annotated[str, checked(_repository_prefix_problem)]
 AccountId = Annotated[str, checked(_account_problem)]
 Principal = Annotated[str, checked(principal_problem)]

@@ -23,14 +23,16 @@ class EncryptionSettings(SettingsModel):
 
     def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
         problems: list[tuple[str, str]] = []
-        if invalid:
+        if "type" in invalid:
             return problems
+        key_given = "kms_key_arn" not in invalid and self.kms_key_arn is not None
+        managed = "aws_managed_key" not in invalid and self.aws_managed_key
         if self.type == "AES256":
-            if self.kms_key_arn is not None:
+            if key_given:
                 problems.append(("kmsKeyArn", "only applies with `type: KMS`"))
-            if self.aws_managed_key:
+            if managed:
                 problems.append(("awsManagedKey", "only applies with `type: KMS`"))
-        elif self.aws_managed_key and self.kms_key_arn is not None:
+        elif managed and key_given:
             problems.append(("awsManagedKey", "give kmsKeyArn or awsManagedKey, not both"))
         return problems
 
@@ -60,6 +62,19 @@ class RepositorySettings(SettingsModel):
     """Lifecycle rules; no lifecycle policy when absent or empty."""
     access: AccessSettings = Field(default_factory=AccessSettings)
     """Cross-account and service access; no repository policy when empty."""
+
+    def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
+        from ...aws.documents import MAX_LIFECYCLE_POLICY_CHARACTERS, oversize_problem, render_lifecycle_policy
+
+        if "lifecycle" in invalid or self.lifecycle is None:
+            return []
+        lists = {"lifecycle.keepLast": "keep_last", "lifecycle.rawRules": "raw_rules"}
+        problem = oversize_problem(
+            render_lifecycle_policy, self.lifecycle, MAX_LIFECYCLE_POLICY_CHARACTERS, lists, "lifecycle policy"
+        )
+        if problem and "lifecycle.keepLast" in problem:
+            problem += "; each tag prefix or pattern of keepLast is a rule of its own"
+        return [("lifecycle", problem)] if problem else []
 
     @property
     def effective_tag_mutability(self) -> str:
