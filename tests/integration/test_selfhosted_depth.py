@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -233,3 +234,51 @@ def test_the_signing_key_id_is_the_one_the_registry_trusts(token_registry):
     assert exported["signingKeyId"] == libtrust_key_id(certificate.public_key())
     header = json.loads(base64.urlsafe_b64decode(token_registry.token(["pull"]).split(".")[0] + "=="))
     assert header["kid"] == exported["signingKeyId"]
+
+
+def test_registry_2_8_ignores_redis_tls_which_is_why_the_setting_is_refused(tmp_path):
+    """Evidence for refusing `redis.tls: true`: with `redis.tls.enabled`, 2.8.2 still speaks plain RESP."""
+    import socket
+    import subprocess
+    import threading
+
+    from tests.support.registry_process import REGISTRY_BINARY, container_environment, free_port
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(10)
+    port = free_port()
+    config = tmp_path / "config.yml"
+    config.write_text(
+        "version: 0.1\nstorage: {inmemory: {}, cache: {blobdescriptor: redis}}\n"
+        f"redis: {{addr: '127.0.0.1:{listener.getsockname()[1]}', dialtimeout: 2s, readtimeout: 2s, tls: {{enabled: true}}}}\n"
+        f"http: {{addr: '127.0.0.1:{port}', secret: test}}\n"
+    )
+    process = subprocess.Popen([REGISTRY_BINARY, "serve", str(config)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, env=container_environment())
+
+    def ask_for_a_blob():  # a blob lookup goes through the descriptor cache, which dials Redis
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(urllib.request.Request(
+                    f"http://127.0.0.1:{port}/v2/a/b/blobs/sha256:{'0' * 64}", method="HEAD"), timeout=5)
+            except urllib.error.HTTPError:
+                return
+            except OSError:
+                time.sleep(0.1)
+
+    asker = threading.Thread(target=ask_for_a_blob, daemon=True)
+    asker.start()
+    try:
+        connection, _ = listener.accept()
+        with connection:
+            connection.settimeout(5)
+            first = connection.recv(1)
+        assert first == b"*", f"expected a plain RESP command, got {first!r} (0x16 would be a TLS handshake)"
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+        listener.close()
+        asker.join(timeout=10)

@@ -129,8 +129,6 @@ def _redis(settings: SelfHostedRegistryArgs, secrets: Secrets) -> dict[str, Any]
             "idletimeout": redis.pool.idle_timeout,
         },
     })
-    if redis.tls:
-        section["tls"] = {"enabled": True}
     return section
 
 

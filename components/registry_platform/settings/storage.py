@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from .base import SecretInput, SettingsModel, checked
 from .values import Duration, HostPort, HttpUrl
@@ -167,7 +167,8 @@ class RedisSettings(SettingsModel):
     db: int = Field(0, ge=0, le=15)
     """Database number."""
     tls: bool = False
-    """Connect with TLS (the server's certificate must be trusted by the registry image)."""
+    """Connect with TLS. Refused: registry 2.8 ignores `redis.tls` and connects in plain text; reach
+    Redis over a private network (or a TLS tunnel such as stunnel beside the registry)."""
     dial_timeout: Duration = "5s"
     """Time to connect."""
     read_timeout: Duration = "5s"
@@ -176,3 +177,13 @@ class RedisSettings(SettingsModel):
     """Time to send a command."""
     pool: RedisPoolSettings = Field(default_factory=RedisPoolSettings)
     """Connection pool."""
+
+    @field_validator("tls")
+    @classmethod
+    def _no_tls_with_registry_2(cls, value: bool) -> bool:
+        if value:
+            raise ValueError(
+                "registry 2.8 ignores `redis.tls` and would send the password and cache in plain text; "
+                "reach Redis over a private network or a TLS tunnel, and leave `tls` out"
+            )
+        return value
