@@ -23,7 +23,7 @@ from tests.support.oci import layout_digest, skopeo, write_image
 from tests.support.services import S3_KEYS, EventReceiver, redis_server, s3_server
 from tests.support.tokens import sign_token
 
-pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("registry_tools")]
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("registry_tools", "service_tools")]
 
 CONTAINER = "docker:index/container:Container"
 SECRET = ["registry-platform:selfHosted"]
