@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 
 import pytest
 
@@ -30,15 +32,31 @@ def two_users():
     return {"selfHosted": {"users": [{"name": "admin"}, {"name": "ci"}]}}
 
 
+def _skip_or_fail(message: str) -> None:
+    """Skip, unless integration is required (CI): then fail."""
+    if os.environ.get(REQUIRE_INTEGRATION_ENV) == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
 def registry_tools():
     """The real registry and skopeo. Missing tools skip, unless integration is required (CI): then fail."""
     missing = missing_tools()
     if missing:
-        message = f"real-registry tests need {', '.join(missing)} (apt-get install -y docker-registry skopeo)"
-        if os.environ.get(REQUIRE_INTEGRATION_ENV) == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+        _skip_or_fail(f"real-registry tests need {', '.join(missing)} (apt-get install -y docker-registry skopeo)")
+
+
+@pytest.fixture(scope="session")
+def service_tools():
+    """What the storage, cache and notification tests start beside the registry: `redis-server`
+    (apt) and moto's S3 server, boto3 and the redis client (requirements-dev.txt)."""
+    missing = [] if shutil.which("redis-server") else ["redis-server (apt-get install -y redis-server)"]
+    for module, package in (("moto.server", "moto[server]"), ("boto3", "boto3"), ("redis", "redis")):
+        if importlib.util.find_spec(module.split(".")[0]) is None:
+            missing.append(f"{package} (pip install -r requirements-dev.txt)")
+    if missing:
+        _skip_or_fail(f"these tests need {', '.join(missing)}")
 
 
 @pytest.hookimpl(hookwrapper=True)

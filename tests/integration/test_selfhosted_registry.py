@@ -33,7 +33,7 @@ class Deployed:
 
     def __init__(self, config: dict, tmp: Path, secret_keys: list[str] | None = None):
         self.run = run_program(config, secret_keys=secret_keys)
-        uploads = self.run.one(CONTAINER).inputs["uploads"]
+        uploads = self.run.one(CONTAINER, "self-hosted-container").inputs["uploads"]
         public = self.run.exports["registries"].value["selfHosted"]
         self.passwords = self.run.exports.get("selfHostedUserPasswords")
         self.passwords = self.passwords.value if self.passwords else {}

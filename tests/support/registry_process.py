@@ -7,6 +7,7 @@ ports. Nothing else in the config is changed.
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import socket
@@ -65,9 +66,10 @@ def materialise(uploads: list[dict], tmp: Path, ca_pem: str | None) -> Materiali
         return value
 
     config = relocate(config)
-    data = root / config["storage"]["filesystem"]["rootdirectory"].lstrip("/")
-    data.mkdir(parents=True, exist_ok=True)
-    config["storage"]["filesystem"]["rootdirectory"] = str(data)
+    if "filesystem" in config["storage"]:  # object storage needs no local directory
+        data = root / config["storage"]["filesystem"]["rootdirectory"].lstrip("/")
+        data.mkdir(parents=True, exist_ok=True)
+        config["storage"]["filesystem"]["rootdirectory"] = str(data)
     port, debug_port = free_port(), free_port()
     config["http"]["addr"] = f"127.0.0.1:{port}"
     config["http"]["debug"]["addr"] = f"127.0.0.1:{debug_port}"
@@ -79,6 +81,12 @@ def materialise(uploads: list[dict], tmp: Path, ca_pem: str | None) -> Materiali
         ca_dir.mkdir()
         (ca_dir / "ca.crt").write_text(ca_pem)
     return Materialised(root, config_path, config, port, debug_port, ca_dir)
+
+
+def container_environment() -> dict[str, str]:
+    """The test machine's environment without its AWS_* variables, which the container would not have
+    (a host `AWS_CA_BUNDLE` makes the S3 driver panic; host credentials would hide missing ones)."""
+    return {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
 
 
 class RegistryProcess:
@@ -105,7 +113,8 @@ class RegistryProcess:
     def start(self, timeout: float = 20.0) -> None:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [REGISTRY_BINARY, "serve", str(self.m.config_path)], stdout=log, stderr=subprocess.STDOUT
+            [REGISTRY_BINARY, "serve", str(self.m.config_path)], stdout=log, stderr=subprocess.STDOUT,
+            env=container_environment(),
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -33,3 +33,15 @@ def test_every_registry_kind_is_enabled_in_some_example_stack():
 
     enabled = {key for stack_file in STACK_FILES for key in stack_file_config(stack_file)}
     assert {key for key, _ in REGISTRY_BUILDERS.values()} <= enabled
+
+
+def test_the_self_hosted_features_are_enabled_in_some_example_stack():
+    """Users copy from the example stacks: each self-hosted feature appears in one of them."""
+    sections = [stack_file_config(path).get("selfHosted") or {} for path in STACK_FILES]
+    features = {
+        "s3 storage": any("s3" in s.get("storage", {}) for s in sections),
+        "redis cache": any("redis" in s for s in sections),
+        "notifications": any(s.get("notifications", {}).get("endpoints") for s in sections),
+        "token auth with roles": any(s.get("auth") == "token" and all("role" in u for u in s["users"]) for s in sections),
+    }
+    assert all(features.values()), features

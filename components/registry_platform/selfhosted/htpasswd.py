@@ -25,13 +25,17 @@ def bcrypt_salt(raw: bytes, cost: int) -> bytes:
     return f"$2b${cost:02d}${encoded}".encode()
 
 
-def htpasswd_entry(user: str, password: str, salt_base64: str, cost: int) -> str:
-    """One `user:$2b$...` line; the salt is the base64 text of 16 stored random bytes."""
+def bcrypt_hash(user: str, password: str, salt_base64: str, cost: int) -> str:
+    """`$2b$...` for a password; the salt is the base64 text of 16 stored random bytes (same on every run)."""
     if not 1 <= len(password.encode()) <= 72:
-        raise ValueError(f"the password of htpasswd user '{user}' must be 1-72 bytes long (bcrypt reads at most 72)")
+        raise ValueError(f"the password of user '{user}' must be 1-72 bytes long (bcrypt reads at most 72)")
     salt = bcrypt_salt(base64.b64decode(salt_base64), cost)
-    hashed = bcrypt.hashpw(password.encode(), salt).decode()
-    return f"{user}:{hashed}"
+    return bcrypt.hashpw(password.encode(), salt).decode()
+
+
+def htpasswd_entry(user: str, password: str, salt_base64: str, cost: int) -> str:
+    """One `user:$2b$...` line."""
+    return f"{user}:{bcrypt_hash(user, password, salt_base64, cost)}"
 
 
 def render_htpasswd(entries: list[str]) -> str:

@@ -15,11 +15,14 @@ import pulumi_random as random
 
 from ..access import CiIdentity, RegistryAccess
 from ..settings.formats import docker_name, duration_seconds, go_duration
+from ..settings import secret_output
 from ..settings.selfhosted import REGISTRY_CONTAINER_PORT, SelfHostedRegistryArgs
+from ..settings.token_auth import ROLE_ACCESS
 from .config_file import render_registry_config
 from .layout import LAYOUT
 from .tls import ServerTls, generated_tls, provided_tls
-from .users import htpasswd_users
+from .auth_container import TokenServer
+from .users import hashed_users, htpasswd_users
 
 TYPE = "registry-platform:selfhosted:SelfHostedRegistry"
 SECRET_FILE_MODE = "0400"
@@ -158,12 +161,15 @@ class SelfHostedRegistry(pulumi.ComponentResource):
         labels = _labels(name)
 
         image = docker.RemoteImage(f"{name}-image", name=args.image, keep_locally=True, opts=child)
-        volume = docker.Volume(
-            f"{name}-data",
-            name=args.volume.name or default_volume_name(name),
-            labels=[docker.VolumeLabelArgs(label=k, value=v) for k, v in labels.items()],
-            opts=_volume_options(self, args),
-        )
+        # Object storage holds the data itself: no volume then (the container keeps nothing).
+        volume = None
+        if args.storage.uses_volume:
+            volume = docker.Volume(
+                f"{name}-data",
+                name=args.volume.name or default_volume_name(name),
+                labels=[docker.VolumeLabelArgs(label=k, value=v) for k, v in labels.items()],
+                opts=_volume_options(self, args),
+            )
         http_secret = random.RandomPassword(f"{name}-http-secret", length=64, special=False, opts=child)
 
         server_tls: ServerTls | None = None
@@ -172,15 +178,22 @@ class SelfHostedRegistry(pulumi.ComponentResource):
         elif args.tls.mode == "provided":
             server_tls = provided_tls(args.tls)
 
+        config_secrets = {path: secret_output(value) for path, value in args.config_secrets().items()}
+        rendered = pulumi.Output.all(http_secret.result, pulumi.Output.all(**config_secrets)).apply(
+            lambda values: render_registry_config(args, http_secret=values[0], secrets=values[1])
+        )
         uploads = [
             docker.ContainerUploadArgs(
-                file=LAYOUT.config,
-                content=pulumi.Output.secret(http_secret.result).apply(
-                    lambda secret: render_registry_config(args, http_secret=secret)
-                ),
-                permissions=SECRET_FILE_MODE,
+                file=LAYOUT.config, content=pulumi.Output.secret(rendered), permissions=SECRET_FILE_MODE
             )
         ]
+        gcs = args.storage.gcs
+        if gcs is not None and gcs.keyfile is not None:
+            uploads.append(
+                docker.ContainerUploadArgs(
+                    file=LAYOUT.gcs_keyfile, content=secret_output(gcs.keyfile), permissions=SECRET_FILE_MODE
+                )
+            )
         if server_tls is not None:
             uploads.append(
                 docker.ContainerUploadArgs(
@@ -193,11 +206,25 @@ class SelfHostedRegistry(pulumi.ComponentResource):
                 )
             )
         passwords: dict[str, pulumi.Output[str]] = {}
+        self.token_server: Optional[TokenServer] = None
         if args.auth == "htpasswd":
             users = htpasswd_users(name, args.users, args.bcrypt_cost, self)
             passwords = users.passwords
             uploads.append(
                 docker.ContainerUploadArgs(file=LAYOUT.htpasswd, content=users.htpasswd, permissions=SECRET_FILE_MODE)
+            )
+        elif args.auth == "token":
+            hashed = hashed_users(name, args.users, args.bcrypt_cost, self)
+            passwords = hashed.passwords
+            self.token_server = TokenServer(
+                name, args, hashed.hashes, server_tls, labels, default_container_name(name), self
+            )
+            uploads.append(
+                docker.ContainerUploadArgs(
+                    file=LAYOUT.token_certificate,
+                    content=self.token_server.signing_certificate_pem,
+                    permissions=PUBLIC_FILE_MODE,
+                )
             )
 
         log_args, ignored = _log_settings(args)
@@ -214,7 +241,7 @@ class SelfHostedRegistry(pulumi.ComponentResource):
             wait=args.container.wait_for_healthy,
             wait_timeout=_health_wait_seconds(args),
             ports=_ports(args),
-            volumes=[docker.ContainerVolumeArgs(volume_name=volume.name, container_path=LAYOUT.data)],
+            volumes=[docker.ContainerVolumeArgs(volume_name=volume.name, container_path=LAYOUT.data)] if volume else None,
             uploads=uploads,
             healthcheck=_healthcheck(args),
             labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in container_labels.items()],
@@ -224,7 +251,7 @@ class SelfHostedRegistry(pulumi.ComponentResource):
             **log_args,
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=[volume],
+                depends_on=[volume] if volume else [],
                 ignore_changes=ignored,
                 replace_on_changes=[f"healthcheck.{field}" for field in HEALTHCHECK_FIELDS_DOCKER_KEEPS],
             ),
@@ -238,7 +265,12 @@ class SelfHostedRegistry(pulumi.ComponentResource):
         self.user_passwords = pulumi.Output.secret(pulumi.Output.from_input(passwords))
         self.container_name = container.name
         self.debug_endpoint = pulumi.Output.from_input(debug_endpoint(args))
-        self.volume_name = volume.name
+        self.storage_driver = args.storage.driver
+        self.volume_name = volume.name if volume else pulumi.Output.from_input(None)
+        identity_type, role_access = "htpasswd-user", {user: "push" for user in passwords}
+        if args.auth == "token":
+            identity_type = "token-user"
+            role_access = {user.name: ROLE_ACCESS[user.role] for user in args.users}
         self.access = RegistryAccess.create(
             "self-hosted",
             endpoint=self.endpoint,
@@ -248,7 +280,7 @@ class SelfHostedRegistry(pulumi.ComponentResource):
             ca_certificate_pem=self.ca_certificate_pem,
             login_command=login_command(args.login_server, first_user),
             identities=[
-                CiIdentity(name=user, access="push", type="htpasswd-user", id=pulumi.Output.from_input(user))
+                CiIdentity(name=user, access=role_access[user], type=identity_type, id=pulumi.Output.from_input(user))
                 for user in passwords
             ],
         )
@@ -260,6 +292,7 @@ class SelfHostedRegistry(pulumi.ComponentResource):
                 "userPasswords": self.user_passwords,
                 "containerName": self.container_name,
                 "volumeName": self.volume_name,
+                "tokenAuth": self.token_server.public() if self.token_server else None,
             }
         )
 
@@ -274,6 +307,8 @@ class SelfHostedRegistry(pulumi.ComponentResource):
                 "containerName": self.container_name,
                 "volumeName": self.volume_name,
                 "debugEndpoint": self.debug_endpoint,
+                "storage": self.storage_driver,
+                "tokenAuth": self.token_server.public() if self.token_server else None,
             },
             "selfHostedUserPasswords": self.user_passwords,
         }

@@ -257,6 +257,12 @@ def is_secret_annotation(annotation: Any) -> bool:
     return False
 
 
+def is_secret_field(field: Any) -> bool:
+    """Whether a model field holds a `SecretInput`; pydantic moves the metadata of a required
+    `SecretInput` (not wrapped in Optional) from the annotation into `field.metadata`."""
+    return is_secret_annotation(field.annotation) or any(meta is _SECRET_VALIDATOR for meta in field.metadata)
+
+
 def _field_named(model: type[BaseModel], key: Any) -> Any:
     return next((f for n, f in model.model_fields.items() if key in (n, f.alias)), None)
 
@@ -275,8 +281,7 @@ def plain_secret_paths(model: type[BaseModel], data: Any, path: str = "") -> lis
         if field is None:
             continue
         here = f"{path}.{key}" if path else str(key)
-        # A required secret field keeps its validator in `metadata` (pydantic unwraps the Annotated).
-        if is_secret_annotation(field.annotation) or _SECRET_VALIDATOR in field.metadata:
+        if is_secret_field(field):
             found.extend([here] if isinstance(value, str) else [])
             continue
         for nested in nested_models(field.annotation):

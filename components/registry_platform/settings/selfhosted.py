@@ -8,7 +8,7 @@ bind, delete API off, pinned image.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
@@ -18,34 +18,28 @@ from .docker import DockerClaim, claim_problems
 from .formats import (
     docker_name_problem,
     duration_nanoseconds,
-    duration_problem,
     htpasswd_user_problem,
     image_reference_problem,
     is_ip_address,
     san_problem,
 )
+from .notifications import NotificationSettings
+from .storage import (
+    OBJECT_STORAGE_KEYS,
+    AzureSettings,
+    FilesystemSettings,
+    GcsSettings,
+    RedisSettings,
+    S3Settings,
+    StorageDriver,
+)
+from .token_auth import Role, TokenAuthSettings
+from .values import Duration, HeaderName, IpAddress, Port
 
 DEFAULT_IMAGE = "registry:2.8.3"
 REGISTRY_CONTAINER_PORT = 5000
 SUBJECT_ATTRIBUTE_MAX = 64
 """RFC 5280 upper bound of the common name and organization in a certificate subject."""
-
-
-Duration = Annotated[str, checked(duration_problem)]
-Port = Annotated[int, Field(ge=1, le=65535)]
-
-
-def _ip_problem(value: str) -> str | None:
-    return None if is_ip_address(value) else f"'{value}' is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::1)"
-
-
-IpAddress = Annotated[str, checked(_ip_problem)]
-
-
-def _header_name_problem(value: str) -> str | None:
-    if re.match(r"^[A-Za-z0-9][A-Za-z0-9-]*$", value):
-        return None
-    return f"'{value}' is not an HTTP header name (letters, digits and '-')"
 
 
 def _origin_problem(value: str) -> str | None:
@@ -62,14 +56,14 @@ def _host_problem(value: str) -> str | None:
     return san_problem(value)
 
 
-HeaderName = Annotated[str, checked(_header_name_problem)]
-
-
 class UserSettings(SettingsModel):
-    """An htpasswd user. Every htpasswd user can push and pull (per-user roles need token auth)."""
+    """A registry user. With htpasswd every user can push and pull; with token auth its `role` decides."""
 
     name: Annotated[str, checked(htpasswd_user_problem)]
     """User name, e.g. `admin` or `ci`."""
+    role: Role | None = None
+    """With `auth: token` (required there): `admin` (everything, delete included), `developer` (pull
+    and push) or `readonly` (pull). Not used with htpasswd, where every user has full access."""
     password: SecretInput | None = None
     """Password as a config secret; when absent, one is generated and kept in the stack state."""
     password_length: int = Field(32, ge=16, le=72)
@@ -207,16 +201,45 @@ class UploadPurgingSettings(SettingsModel):
 
 
 class StorageSettings(SettingsModel):
-    """Filesystem storage on a named Docker volume mounted at /var/lib/registry."""
+    """Where blobs live: the filesystem of a named Docker volume at /var/lib/registry (default), or
+    one object storage backend (`s3`, `azure`, `gcs`; then no volume is declared)."""
 
+    filesystem: FilesystemSettings | None = None
+    """Filesystem backend options (the backend used when no other is set)."""
+    s3: S3Settings | None = None
+    """Amazon S3 or an S3-compatible server."""
+    azure: AzureSettings | None = None
+    """Azure blob storage."""
+    gcs: GcsSettings | None = None
+    """Google Cloud Storage."""
+    redirect: bool = True
+    """With object storage, send clients straight to the storage for blob downloads (they must be able
+    to reach it); `false` streams every blob through the registry."""
     delete_enabled: bool = False
     """Allow the DELETE API (needed before garbage collection can reclaim space)."""
-    blob_descriptor_cache: Literal["inmemory", "none"] = "inmemory"
-    """Cache of blob descriptors; `none` turns it off."""
+    blob_descriptor_cache: Literal["inmemory", "redis", "none"] | None = None
+    """Cache of blob descriptors: `inmemory`, `redis` (needs `selfHosted.redis`) or `none`;
+    default `redis` when `selfHosted.redis` is set, `inmemory` otherwise."""
     upload_purging: UploadPurgingSettings = Field(default_factory=UploadPurgingSettings)
     """Clean-up of abandoned uploads."""
     read_only: bool = False
     """Maintenance switch: refuse writes (set it while running garbage-collect)."""
+
+    def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
+        given = [key for key in ("filesystem", *OBJECT_STORAGE_KEYS) if key not in invalid and getattr(self, key) is not None]
+        return [
+            (key, f"only one storage backend may be set, and `{given[0]}` is; remove one of them")
+            for key in given[1:]
+        ]
+
+    @property
+    def driver(self) -> StorageDriver:
+        """The one backend in use (filesystem unless an object storage is set)."""
+        return next((key for key in OBJECT_STORAGE_KEYS if getattr(self, key) is not None), "filesystem")
+
+    @property
+    def uses_volume(self) -> bool:
+        return self.driver == "filesystem"
 
 
 class CorsSettings(SettingsModel):
@@ -377,12 +400,15 @@ class SelfHostedRegistryArgs(SettingsModel):
     """Host port the registry is published on."""
     bind_address: IpAddress = "127.0.0.1"
     """Host address the port binds to (`0.0.0.0` to expose it beyond this machine)."""
-    auth: Literal["htpasswd", "none"] = "htpasswd"
-    """`htpasswd` (users below, needs TLS) or `none` (anyone who reaches the port can push)."""
+    auth: Literal["htpasswd", "token", "none"] = "htpasswd"
+    """`htpasswd` (users below, full access, needs TLS), `token` (users with roles, through a
+    cesanta/docker_auth container, needs TLS) or `none` (anyone who reaches the port can push)."""
     users: Annotated[list[UserSettings], unique_names("user")] = Field(
         default_factory=list
     )
-    """htpasswd users; the first is the one in the shared registry outputs."""
+    """Users (htpasswd or token auth); the first is the one in the shared registry outputs."""
+    token: TokenAuthSettings | None = None
+    """Token server settings with `auth: token` (defaults apply when absent)."""
     bcrypt_cost: int = Field(10, ge=10, le=14)
     """bcrypt cost of the htpasswd entries (the registry checks it on every request)."""
     tls: TlsSettings = Field(default_factory=TlsSettings)
@@ -400,21 +426,16 @@ class SelfHostedRegistryArgs(SettingsModel):
     container: ContainerSettings = Field(default_factory=ContainerSettings)
     """Docker container settings."""
     volume: VolumeSettings = Field(default_factory=VolumeSettings)
-    """Docker volume settings."""
+    """Docker volume settings (filesystem storage only)."""
+    redis: RedisSettings | None = None
+    """Redis for the blob-descriptor cache (several replicas share one); off when absent."""
+    notifications: NotificationSettings | None = None
+    """Webhook endpoints for registry events; off when absent."""
 
     def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
         problems: list[tuple[str, str]] = []
-        if "auth" not in invalid and self.auth == "htpasswd":
-            if "users" not in invalid and not self.users:
-                problems.append(("users", "auth `htpasswd` needs at least one user (or set `auth: none` explicitly)"))
-            if "tls" not in invalid and self.tls.mode == "disabled":
-                problems.append((
-                    "tls.mode",
-                    "auth `htpasswd` needs TLS: docker clients refuse basic auth over plain HTTP "
-                    "(use `generated` or `provided`)",
-                ))
-        elif "auth" not in invalid and "users" not in invalid and self.users:
-            problems.append(("users", "users are only used with `auth: htpasswd` (auth is `none`)"))
+        problems.extend(self._auth_problems(invalid))
+        problems.extend(self._storage_problems(invalid))
         if not invalid & {"tls", "host"}:
             if self.tls.mode == "generated" and self.host not in self.tls.sans:
                 problems.append((
@@ -426,8 +447,49 @@ class SelfHostedRegistryArgs(SettingsModel):
                 problems.append(("host", f"'{self.host}' is not among the provided certificate's names {names}"))
         if "debug" not in invalid and self.debug.port == REGISTRY_CONTAINER_PORT:
             problems.append(("debug.port", f"must differ from the registry's own port {REGISTRY_CONTAINER_PORT}"))
-        if not invalid & {"name", "port", "bind_address", "debug"}:
+        if not invalid & {"name", "port", "bind_address", "debug", "auth", "token"}:
             problems.extend(claim_problems(self.docker_claims()))
+        return problems
+
+    def _auth_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+        if "auth" in invalid:
+            return problems
+        if self.auth in ("htpasswd", "token"):
+            if "users" not in invalid and not self.users:
+                problems.append(("users", f"auth `{self.auth}` needs at least one user (or set `auth: none` explicitly)"))
+            if "tls" not in invalid and self.tls.mode == "disabled":
+                problems.append((
+                    "tls.mode",
+                    f"auth `{self.auth}` needs TLS: docker clients refuse basic auth over plain HTTP "
+                    "(use `generated` or `provided`)",
+                ))
+        elif "users" not in invalid and self.users:
+            problems.append(("users", "users are only used with `auth: htpasswd` or `token` (auth is `none`)"))
+        if "users" not in invalid:
+            for index, user in enumerate(self.users):
+                if self.auth == "token" and user.role is None:
+                    problems.append((f"users[{index}].role", "auth `token` needs a role per user: admin, developer or readonly"))
+                elif self.auth == "htpasswd" and user.role is not None:
+                    problems.append((
+                        f"users[{index}].role",
+                        "roles need `auth: token`; with htpasswd every user has full access",
+                    ))
+        if "token" not in invalid and self.token is not None and self.auth != "token":
+            problems.append(("token", f"only applies with `auth: token` (auth is `{self.auth}`)"))
+        return problems
+
+    def _storage_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+        if "storage" in invalid:
+            return problems
+        if self.storage.blob_descriptor_cache == "redis" and "redis" not in invalid and self.redis is None:
+            problems.append(("storage.blobDescriptorCache", "`redis` needs `selfHosted.redis` (address, ...)"))
+        if "volume" not in invalid and not self.storage.uses_volume and self.volume.name is not None:
+            problems.append((
+                "volume.name",
+                f"only applies to filesystem storage: with `storage.{self.storage.driver}` no volume is declared",
+            ))
         return problems
 
     def docker_claims(self, root: str = "") -> list[DockerClaim]:
@@ -443,7 +505,57 @@ class SelfHostedRegistryArgs(SettingsModel):
             claims.append(
                 DockerClaim("host port", self.debug.effective_host_port, f"{prefix}debug.{key}", self.debug.bind_address)
             )
+        if self.auth == "token":
+            token = self.token_settings
+            if token.name is not None:
+                claims.append(DockerClaim("container name", token.name, f"{prefix}token.name"))
+            claims.append(DockerClaim("host port", token.port, f"{prefix}token.port", self.token_bind_address))
         return claims
+
+    def config_secrets(self) -> dict[str, Any]:
+        """Secret settings that go into config.yml, by config path (values: `SecretStr` or `Output`).
+
+        The component resolves them into plain text for the renderer; the rendered file is a secret.
+        """
+        found: dict[str, Any] = {}
+        s3, azure = self.storage.s3, self.storage.azure
+        if s3 is not None and s3.access_key is not None:
+            found["storage.s3.accessKey"] = s3.access_key
+            found["storage.s3.secretKey"] = s3.secret_key
+        if azure is not None:
+            found["storage.azure.accountKey"] = azure.account_key
+        if self.redis is not None and self.redis.password is not None:
+            found["redis.password"] = self.redis.password
+        if self.notifications is not None:
+            for index, endpoint in enumerate(self.notifications.endpoints):
+                if endpoint.auth_header is not None:
+                    found[f"notifications.endpoints[{index}].authHeader.value"] = endpoint.auth_header.value
+        return found
+
+    @property
+    def token_settings(self) -> TokenAuthSettings:
+        """The token server settings (their defaults when `token` is absent)."""
+        return self.token or TokenAuthSettings()
+
+    @property
+    def token_bind_address(self) -> str:
+        return self.token_settings.bind_address or self.bind_address
+
+    @property
+    def token_realm(self) -> str:
+        """Where clients get tokens: `token.realm`, or docker_auth's /auth on the registry's host."""
+        token = self.token_settings
+        if token.realm:
+            return token.realm
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"https://{host}:{token.port}/auth"
+
+    @property
+    def blob_descriptor_cache(self) -> str:
+        """The cache in effect: as set, else `redis` with `selfHosted.redis`, else `inmemory`."""
+        if self.storage.blob_descriptor_cache is not None:
+            return self.storage.blob_descriptor_cache
+        return "redis" if self.redis is not None else "inmemory"
 
     @property
     def login_server(self) -> str:
