@@ -4,6 +4,7 @@ The public API is importable from here:
 
     from registry_platform import SelfHostedRegistry, SelfHostedRegistryArgs, load_stack_settings
     from registry_platform import EcrRegistry, EcrRepository   # needs the [aws] extra
+    from registry_platform import HarborRegistry               # needs the [harbor] extra
 
 Names are resolved on first use, so importing the package costs little and a component whose cloud
 SDK is not installed fails only when it is asked for, with the extra to install.
@@ -29,6 +30,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "EcrRepositoryArgs": (".settings.aws", None),
     "EcrRegistrySettingsArgs": (".settings.aws", None),
     "EcrCiRoleSettings": (".settings.aws", None),
+    "HarborRegistryArgs": (".settings.harbor", None),
     # The shared output shape.
     "RegistryAccess": (".access", None),
     "CiIdentity": (".access", None),
@@ -41,6 +43,8 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "EcrRepository": (".aws.repository", "aws"),
     "EcrRegistrySettings": (".aws.ecr", "aws"),
     "EcrCiRole": (".aws.ci_role", "aws"),
+    "HarborRegistry": (".harbor.registry", "harbor"),
+    "HarborProject": (".harbor.project", "harbor"),
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -58,7 +62,7 @@ def __getattr__(name: str) -> Any:
     try:
         module = importlib.import_module(module_name, __name__)
     except ModuleNotFoundError as error:
-        if extra is None or not (error.name or "").startswith("pulumi_"):
+        if extra is None or not (error.name or "").startswith(("pulumi_", "pulumiverse_")):
             raise
         raise MissingExtraError(
             f"{name} needs the '{extra}' extra: pip install 'registry-platform[{extra}]' ({error.name} is missing)"
@@ -77,6 +81,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .aws.ci_role import EcrCiRole
     from .aws.ecr import EcrRegistry, EcrRegistrySettings
     from .aws.repository import EcrRepository
+    from .harbor.project import HarborProject
+    from .harbor.registry import HarborRegistry
     from .platform import RegistryPlatform
     from .selfhosted.config_file import render_registry_config
     from .selfhosted.registry import SelfHostedRegistry
@@ -88,5 +94,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         EcrRepositoryArgs,
     )
     from .settings.base import Problem, SettingsError
+    from .settings.harbor import HarborRegistryArgs
     from .settings.selfhosted import SelfHostedRegistryArgs
     from .settings.stack import StackSettings, load_stack_settings

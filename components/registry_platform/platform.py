@@ -35,9 +35,16 @@ def _aws(platform: "RegistryPlatform", settings: Any) -> Any:
     return registry
 
 
+def _harbor(platform: "RegistryPlatform", settings: Any) -> Any:
+    from .harbor.registry import HarborRegistry
+
+    return HarborRegistry("harbor", settings, pulumi.ResourceOptions(parent=platform))
+
+
 REGISTRY_BUILDERS: dict[str, tuple[str, Callable[["RegistryPlatform", Any], Any]]] = {
     "self_hosted": ("selfHosted", _self_hosted),
     "aws": ("aws", _aws),
+    "harbor": ("harbor", _harbor),
 }
 """StackSettings field -> (registry key in the outputs = stack-config key, builder). Each builder
 returns a component with `access` (a `RegistryAccess`) and `stack_outputs()`."""
@@ -87,3 +94,7 @@ class RegistryPlatform(pulumi.ComponentResource):
     @property
     def ecr(self):
         return self.components.get("aws")
+
+    @property
+    def harbor(self):
+        return self.components.get("harbor")

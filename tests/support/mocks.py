@@ -13,6 +13,7 @@ import datetime
 import ipaddress
 import secrets
 import string
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -225,6 +226,25 @@ def _oidc_provider(inputs: dict) -> dict:
     return {**inputs, "arn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{host}"}
 
 
+HARBOR_ROBOT_PREFIX = "robot$"
+
+
+def _harbor_robot(inputs: dict) -> dict:
+    """As Harbor names robots: `robot$NAME` (system level) or `robot$PROJECT+NAME` (project level)."""
+    name = inputs["name"]
+    if inputs.get("level") == "project":
+        name = f"{inputs['permissions'][0]['namespace']}+{name}"
+    return {**inputs, "fullName": f"{HARBOR_ROBOT_PREFIX}{name}", "robotId": str(zlib.crc32(name.encode()) % 10_000)}
+
+
+def _harbor_registry(inputs: dict) -> dict:
+    return {**inputs, "registryId": zlib.crc32(inputs["name"].encode()) % 10_000, "status": "healthy"}
+
+
+def _harbor_project(inputs: dict) -> dict:
+    return {**inputs, "projectId": zlib.crc32(inputs["name"].encode()) % 10_000}
+
+
 # Invokes the program makes, answered as AWS would for account ACCOUNT_ID.
 DEFAULT_CALLS = {
     "aws:index/getCallerIdentity:getCallerIdentity": lambda args: {
@@ -255,6 +275,9 @@ COMPUTED = {
     "aws:kms/key:Key": _kms_key,
     "aws:iam/role:Role": _iam_role,
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
+    "harbor:index/robotAccount:RobotAccount": _harbor_robot,
+    "harbor:index/registry:Registry": _harbor_registry,
+    "harbor:index/project:Project": _harbor_project,
     "docker:index/remoteImage:RemoteImage": lambda inputs: {
         **inputs,
         "imageId": "sha256:" + "ab" * 32,

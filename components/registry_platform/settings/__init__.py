@@ -1,6 +1,7 @@
 """The settings layer: pydantic models of the stack config, which double as component args."""
 
 from .aws import AwsSettings, EcrRegistryArgs, EcrRegistrySettingsArgs
+from .harbor import HarborRegistryArgs
 from .base import Problem, SecretInput, SettingsError, SettingsModel, secret_output
 from .selfhosted import SelfHostedRegistryArgs, TlsSettings, UserSettings
 from .stack import NAMESPACE, StackSettings, load_stack_settings
@@ -10,6 +11,7 @@ __all__ = [
     "AwsSettings",
     "EcrRegistryArgs",
     "EcrRegistrySettingsArgs",
+    "HarborRegistryArgs",
     "Problem",
     "SecretInput",
     "SelfHostedRegistryArgs",

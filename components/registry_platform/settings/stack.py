@@ -12,6 +12,7 @@ from pydantic_core import PydanticCustomError
 from .base import Problem, SettingsError, SettingsModel, parse_section, plain_secret_paths
 from .aws import AwsSettings
 from .docker import DockerClaim, claim_problems
+from .harbor import HarborRegistryArgs
 from .selfhosted import SelfHostedRegistryArgs
 
 NAMESPACE = "registry-platform"
@@ -24,6 +25,8 @@ class StackSettings(SettingsModel):
     """The self-hosted registry:2 on Docker (off when absent)."""
     aws: AwsSettings | None = None
     """AWS ECR repositories and account-wide ECR settings (off when absent)."""
+    harbor: HarborRegistryArgs | None = None
+    """Projects, proxy caches, robots and policies on an existing Harbor (off when absent)."""
 
     def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
         return docker_claim_problems(self.docker_claims(invalid))
