@@ -256,6 +256,12 @@ def is_secret_annotation(annotation: Any) -> bool:
     return False
 
 
+def field_is_secret(field: Any) -> bool:
+    """Whether a model field holds a `SecretInput`. pydantic moves the metadata of a required
+    `SecretInput` field off its annotation (into `field.metadata`), so both are looked at."""
+    return is_secret_annotation(field.annotation) or any(meta is _SECRET_VALIDATOR for meta in field.metadata)
+
+
 def _field_named(model: type[BaseModel], key: Any) -> Any:
     return next((f for n, f in model.model_fields.items() if key in (n, f.alias)), None)
 
@@ -274,7 +280,7 @@ def plain_secret_paths(model: type[BaseModel], data: Any, path: str = "") -> lis
         if field is None:
             continue
         here = f"{path}.{key}" if path else str(key)
-        if is_secret_annotation(field.annotation):
+        if field_is_secret(field):
             found.extend([here] if isinstance(value, str) else [])
             continue
         for nested in nested_models(field.annotation):

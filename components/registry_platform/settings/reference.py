@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined, to_jsonable_python
 
-from .base import nested_models
+from .base import field_is_secret, nested_models
 from .stack import NAMESPACE, StackSettings
 
 START = "<!-- config-reference:start -->"
@@ -69,7 +69,8 @@ def _rows(model: type[BaseModel], prefix: str) -> list[str]:
         key = field.alias or name
         path = f"{prefix}.{key}" if prefix else key
         description = (field.description or "").replace("\n", " ").replace("|", "\\|")
-        rows.append(f"| `{path}` | {_type_name(field.annotation)} | {_default(field)} | {description} |")
+        kind = "secret string" if field_is_secret(field) else _type_name(field.annotation)
+        rows.append(f"| `{path}` | {kind} | {_default(field)} | {description} |")
         for nested in nested_models(field.annotation):
             is_list = typing.get_origin(field.annotation) is list
             rows.extend(_rows(nested, f"{path}[]" if is_list else path))

@@ -40,7 +40,7 @@ def robot_name_problem(value: str) -> str | None:
         return None
     return (
         f"'{value}' is not a Harbor robot name: lowercase letters and digits, in parts joined by one "
-        "'.', '_' or '-' (e.g. ci, ci-push; Harbor adds the prefix and project itself, as robot$PROJECT+NAME)"
+        "'.', '_' or '-' (e.g. ci, ci-push); Harbor adds its robot prefix and the project to make the login name"
     )
 
 
