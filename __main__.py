@@ -8,6 +8,8 @@ It uses the `registry_platform` library exactly as a team's own program would. O
   selfHosted           the self-hosted registry's own details; selfHostedUserPasswords (secret)
   aws                  ECR: registryId, loginServer, repositories (url, arn), kmsKeyArn, ciRoles,
                        githubOidcProviderArn
+  harbor               Harbor: loginServer, projects (pullPrefix, projectId, proxyCache), robots
+                       (username, access, durationDays); harborRobotSecrets (secret)
 """
 
 import pulumi

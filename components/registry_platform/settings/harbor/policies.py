@@ -66,7 +66,7 @@ class RetentionRule(SettingsModel):
             return []
         given = [name for name in self.KEEPS if getattr(self, name) not in (None, False)]
         if len(given) != 1:
-            keys = ", ".join(self.model_fields[name].alias for name in self.KEEPS)
+            keys = ", ".join(type(self).model_fields[name].alias for name in self.KEEPS)
             return [("", f"give exactly one of {keys} (a rule keeps one kind of artifact)")]
         return []
 
