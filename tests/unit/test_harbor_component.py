@@ -436,3 +436,17 @@ def test_the_example_stack_enables_every_feature(run_stack):
     levels = {r.inputs["level"] for r in run.of_type(ROBOT)}
     assert levels == {"system", "project"}
     assert {r.inputs["duration"] for r in run.of_type(ROBOT)} >= {-1, 30}
+
+
+def test_without_the_extra_the_error_names_it():
+    script = (
+        "import sys\n"
+        "sys.modules['pulumiverse_harbor'] = None  # as if pulumiverse-harbor were not installed\n"
+        "try:\n"
+        "    from registry_platform import HarborRegistry\n"
+        "except ImportError as error:\n"
+        "    print(error)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env={**__import__("os").environ, "PYTHONPATH": str(ROOT / "components")})
+    assert "pip install 'registry-platform[harbor]'" in result.stdout, result.stderr
