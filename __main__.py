@@ -13,6 +13,8 @@ It uses the `registry_platform` library exactly as a team's own program would. O
   azure                ACR: registryId, registryName, loginServer, resourceGroupName, sku, tokens,
                        replications, dataEndpoints, roleAssignments, webhooks,
                        customerManagedKeyIdentityPrincipalId
+  harbor               Harbor: loginServer, projects (pullPrefix, projectId, proxyCache), robots
+                       (username, access, durationDays); harborRobotSecrets (secret)
 """
 
 import pulumi

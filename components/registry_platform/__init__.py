@@ -7,6 +7,7 @@ The public API is importable from here:
     from registry_platform import ArtifactRegistry             # needs the [gcp] extra
     from registry_platform import AcrRegistry                  # needs the [azure] extra
     from registry_platform import RegistryPublisher            # needs the [publish] extra
+    from registry_platform import HarborRegistry               # needs the [harbor] extra
 
 Names are resolved on first use, so importing the package costs little and a component whose cloud
 SDK is not installed fails only when it is asked for, with the extra to install.
@@ -36,6 +37,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "ArtifactRepositoryArgs": (".settings.gcp", None),
     "GcpCiServiceAccountSettings": (".settings.gcp", None),
     "AcrRegistryArgs": (".settings.azure", None),
+    "HarborRegistryArgs": (".settings.harbor", None),
     # The shared output shape.
     "RegistryAccess": (".access", None),
     "CiIdentity": (".access", None),
@@ -58,6 +60,8 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "RegistryPublisher": (".ops.publish", "publish"),
     "PublishArgs": (".ops.publish", "publish"),
     "registries_from_stack": (".ops.publish", "publish"),
+    "HarborRegistry": (".harbor.registry", "harbor"),
+    "HarborProject": (".harbor.project", "harbor"),
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -75,7 +79,7 @@ def __getattr__(name: str) -> Any:
     try:
         module = importlib.import_module(module_name, __name__)
     except ModuleNotFoundError as error:
-        if extra is None or not (error.name or "").startswith("pulumi_"):
+        if extra is None or not (error.name or "").startswith(("pulumi_", "pulumiverse_")):
             raise
         raise MissingExtraError(
             f"{name} needs the '{extra}' extra: pip install 'registry-platform[{extra}]' ({error.name} is missing)"
@@ -101,6 +105,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .azure.acr import AcrRegistry
     from .azure.token_password import AcrTokenPassword
     from .ops.publish import PublishArgs, RegistryPublisher, registries_from_stack
+    from .harbor.project import HarborProject
+    from .harbor.registry import HarborRegistry
     from .platform import RegistryPlatform
     from .selfhosted.config_file import render_registry_config
     from .selfhosted.registry import SelfHostedRegistry
@@ -114,5 +120,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .settings.azure import AcrRegistryArgs
     from .settings.base import Problem, SettingsError
     from .settings.gcp import ArtifactRegistryArgs, ArtifactRepositoryArgs, GcpCiServiceAccountSettings
+    from .settings.harbor import HarborRegistryArgs
     from .settings.selfhosted import SelfHostedRegistryArgs
     from .settings.stack import StackSettings, load_stack_settings

@@ -43,6 +43,10 @@ def _azure(platform: "RegistryPlatform", settings: Any) -> Any:
     from .azure.acr import AcrRegistry
 
     return AcrRegistry("azure", settings, pulumi.ResourceOptions(parent=platform))
+def _harbor(platform: "RegistryPlatform", settings: Any) -> Any:
+    from .harbor.registry import HarborRegistry
+
+    return HarborRegistry("harbor", settings, pulumi.ResourceOptions(parent=platform))
 
 
 REGISTRY_BUILDERS: dict[str, tuple[str, Callable[["RegistryPlatform", Any], Any]]] = {
@@ -50,6 +54,7 @@ REGISTRY_BUILDERS: dict[str, tuple[str, Callable[["RegistryPlatform", Any], Any]
     "aws": ("aws", _aws),
     "gcp": ("gcp", _gcp),
     "azure": ("azure", _azure),
+    "harbor": ("harbor", _harbor),
 }
 """StackSettings field -> (registry key in the outputs = stack-config key, builder). Each builder
 returns a component with `access` (a `RegistryAccess`) and `stack_outputs()`."""
@@ -105,3 +110,5 @@ class RegistryPlatform(pulumi.ComponentResource):
         return self.components.get("gcp")
     def acr(self):
         return self.components.get("azure")
+    def harbor(self):
+        return self.components.get("harbor")

@@ -204,16 +204,22 @@ class PackProcess:
 
 
 def stack_files() -> dict[str, dict]:
-    """Every Pulumi.<stack>.yaml of the repository: stack name -> our project's config (without the prefix)."""
-    import yaml
+    """Every Pulumi.<stack>.yaml of the repository: stack name -> our project's config (without the
+    prefix; `secure:` values stood in for, as the CLI hands them over decrypted)."""
+    from tests.unit.test_stack_files import stack_file_config
 
-    root = POLICIES_DIR.parent
-    result = {}
-    for path in sorted(root.glob("Pulumi.*.yaml")):
-        stack = path.name[len("Pulumi.") : -len(".yaml")]
-        config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
-        result[stack] = {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith(f"{PROJECT}:")}
-    return result
+    return {path.name[len("Pulumi.") : -len(".yaml")]: stack_file_config(path) for path in _stack_paths()}
+
+
+def stack_secret_keys(stack: str) -> list[str]:
+    """The config keys of a stack file that hold `secure:` values (the CLI marks them secret)."""
+    from tests.unit.test_stack_files import stack_file_secret_keys
+
+    return stack_file_secret_keys(POLICIES_DIR.parent / f"Pulumi.{stack}.yaml")
+
+
+def _stack_paths():
+    return sorted(POLICIES_DIR.parent.glob("Pulumi.*.yaml"))
 
 
 def environment_of(stack: str) -> str:

@@ -16,7 +16,7 @@ from registry_policies import all_policies
 from registry_policies.levels import raised_in_prod
 from tests.support.harness import MAIN, run_program, run_under_mocks
 
-from .support import PackProcess, environment_of, keys, mandatory, pretty, stack_files
+from .support import PackProcess, environment_of, keys, mandatory, pretty, stack_files, stack_secret_keys
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ STACK_POLICY_CONFIG = {
 
 @pytest.mark.parametrize("stack", sorted(stack_files()))
 def test_our_stack_files_have_no_mandatory_violation(packs, stack):
-    run = run_program(stack_files()[stack], stack=stack)
+    run = run_program(stack_files()[stack], stack=stack, secret_keys=stack_secret_keys(stack))
     violations = packs[environment_of(stack)].analyze_run(run, stack=stack, user_config=STACK_POLICY_CONFIG.get(stack))
     assert mandatory(violations) == [], pretty(violations)
 

@@ -13,6 +13,7 @@ import datetime
 import ipaddress
 import secrets
 import string
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -351,6 +352,26 @@ def _role_definition(args: dict) -> dict:
 
 
 # Invokes the program makes, answered as AWS would for account ACCOUNT_ID, Azure for SUBSCRIPTION_ID and Google for GCP_PROJECT.
+HARBOR_ROBOT_PREFIX = "robot$"
+
+
+def _harbor_robot(inputs: dict) -> dict:
+    """As Harbor names robots: `robot$NAME` (system level) or `robot$PROJECT+NAME` (project level)."""
+    name = inputs["name"]
+    if inputs.get("level") == "project":
+        name = f"{inputs['permissions'][0]['namespace']}+{name}"
+    return {**inputs, "fullName": f"{HARBOR_ROBOT_PREFIX}{name}", "robotId": str(zlib.crc32(name.encode()) % 10_000)}
+
+
+def _harbor_registry(inputs: dict) -> dict:
+    return {**inputs, "registryId": zlib.crc32(inputs["name"].encode()) % 10_000, "status": "healthy"}
+
+
+def _harbor_project(inputs: dict) -> dict:
+    return {**inputs, "projectId": zlib.crc32(inputs["name"].encode()) % 10_000}
+
+
+# Invokes the program makes, answered as AWS would for account ACCOUNT_ID.
 DEFAULT_CALLS = {
     "aws:index/getCallerIdentity:getCallerIdentity": lambda args: {
         "accountId": ACCOUNT_ID,
@@ -419,6 +440,9 @@ COMPUTED = {
     "azure-native:managedidentity:UserAssignedIdentity": _user_assigned_identity,
     "azure-native:authorization:RoleAssignment": _role_assignment,
     "pulumi-python:dynamic:Resource": _dynamic_resource,
+    "harbor:index/robotAccount:RobotAccount": _harbor_robot,
+    "harbor:index/registry:Registry": _harbor_registry,
+    "harbor:index/project:Project": _harbor_project,
     "docker:index/remoteImage:RemoteImage": lambda inputs: {
         **inputs,
         "imageId": "sha256:" + "ab" * 32,

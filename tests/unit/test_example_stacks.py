@@ -7,7 +7,7 @@ import pytest
 
 from tests.support.harness import ROOT
 from tests.support.mocks import StackState
-from tests.unit.test_stack_files import stack_file_config
+from tests.unit.test_stack_files import stack_file_config, stack_file_secret_keys
 
 STACK_FILES = sorted(ROOT.glob("Pulumi.*.yaml"))
 
@@ -21,8 +21,9 @@ def test_example_stack_runs_twice_with_identical_inputs(run_stack, stack_file):
     config = stack_file_config(stack_file)
     stack = stack_file.name.split(".")[1]
     state = StackState()
-    first = run_stack(config, state=state, stack=stack)
-    second = run_stack(config, state=state, stack=stack)
+    secret_keys = stack_file_secret_keys(stack_file)
+    first = run_stack(config, state=state, stack=stack, secret_keys=secret_keys)
+    second = run_stack(config, state=state, stack=stack, secret_keys=secret_keys)
     assert declared(first) == declared(second)
     assert set(first.exports["registries"].value) == set(config)
     assert first.exports["registryCredentials"].secret and first.exports["dockerConfigJson"].secret

@@ -15,10 +15,37 @@ from tests.support.harness import ROOT
 CONTAINER = "docker:index/container:Container"
 
 
+DECRYPTED_URL = "https://hooks.example.com/decrypted"
+DECRYPTED_TEXT = "Decrypted-by-the-CLI-1"
+
+
+def _decrypted(value, key: str = ""):
+    """`{secure: v1:...}` replaced by a stand-in of the right form, as the Pulumi CLI hands over the decrypted text."""
+    if isinstance(value, dict) and set(value) == {"secure"}:
+        return DECRYPTED_URL if key == "address" else DECRYPTED_TEXT
+    if isinstance(value, dict):
+        return {k: _decrypted(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decrypted(v, key) for v in value]
+    return value
+
+
+def _has_secure(value) -> bool:
+    if isinstance(value, dict):
+        return set(value) == {"secure"} or any(_has_secure(v) for v in value.values())
+    return isinstance(value, list) and any(_has_secure(v) for v in value)
+
+
 def stack_file_config(path: Path) -> dict:
-    """The `registry-platform:*` keys of a stack file, keyed as the program reads them."""
+    """The `registry-platform:*` keys of a stack file, keyed as the program reads them (secure values stood in for)."""
     config = yaml.safe_load(path.read_text())["config"]
-    return {key.split(":", 1)[1]: value for key, value in config.items() if key.startswith("registry-platform:")}
+    return {key.split(":", 1)[1]: _decrypted(value) for key, value in config.items() if key.startswith("registry-platform:")}
+
+
+def stack_file_secret_keys(path: Path) -> list[str]:
+    """The config keys holding `secure:` values: the CLI marks them secret."""
+    config = yaml.safe_load(path.read_text())["config"]
+    return [key for key, value in config.items() if _has_secure(value)]
 
 
 def test_project_file():

@@ -3,6 +3,7 @@
 from .aws import AwsSettings, EcrRegistryArgs, EcrRegistrySettingsArgs
 from .gcp import ArtifactRegistryArgs, ArtifactRepositoryArgs, GcpCiServiceAccountSettings
 from .azure import AcrRegistryArgs
+from .harbor import HarborRegistryArgs
 from .base import Problem, SecretInput, SettingsError, SettingsModel, secret_output
 from .selfhosted import SelfHostedRegistryArgs, TlsSettings, UserSettings
 from .stack import NAMESPACE, StackSettings, load_stack_settings
@@ -16,6 +17,7 @@ __all__ = [
     "EcrRegistryArgs",
     "EcrRegistrySettingsArgs",
     "GcpCiServiceAccountSettings",
+    "HarborRegistryArgs",
     "Problem",
     "SecretInput",
     "SelfHostedRegistryArgs",

@@ -14,6 +14,7 @@ from .aws import AwsSettings
 from .azure import AcrRegistryArgs
 from .docker import DockerClaim, claim_problems
 from .gcp import ArtifactRegistryArgs
+from .harbor import HarborRegistryArgs
 from .selfhosted import SelfHostedRegistryArgs
 
 NAMESPACE = "registry-platform"
@@ -30,6 +31,8 @@ class StackSettings(SettingsModel):
     """Google Artifact Registry docker repositories and their CI service accounts (off when absent)."""
     azure: AcrRegistryArgs | None = None
     """Azure Container Registry with its tokens, role assignments, replications and webhooks (off when absent)."""
+    harbor: HarborRegistryArgs | None = None
+    """Projects, proxy caches, robots and policies on an existing Harbor (off when absent)."""
 
     def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
         return docker_claim_problems(self.docker_claims(invalid))
