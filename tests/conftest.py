@@ -1,4 +1,4 @@
-"""Shared fixtures: the mock harness that runs `__main__.py`, and the gate for real-registry tests."""
+"""Shared fixtures: the mock harness that runs `__main__.py`, and the gates for real-registry and engine tests."""
 
 from __future__ import annotations
 
@@ -11,6 +11,16 @@ from tests.support.mocks import StackState
 from tests.support.registry_process import missing_tools
 
 REQUIRE_INTEGRATION_ENV = "REGISTRY_PLATFORM_REQUIRE_INTEGRATION"
+REQUIRE_ENGINE_ENV = "REGISTRY_PLATFORM_REQUIRE_ENGINE"
+REQUIRED_BY_MARKER = {"integration": REQUIRE_INTEGRATION_ENV, "engine": REQUIRE_ENGINE_ENV}
+"""A test with this marker may not skip while the variable is 1 (CI sets both)."""
+
+
+def skip_unless_required(message: str, variable: str) -> None:
+    """Skip, or fail when `variable` is 1 (CI): a missing tool must not pass quietly there."""
+    if os.environ.get(variable) == "1":
+        pytest.fail(f"{message} ({variable}=1)")
+    pytest.skip(message)
 
 
 @pytest.fixture
@@ -36,16 +46,18 @@ def registry_tools():
     missing = missing_tools()
     if missing:
         message = f"real-registry tests need {', '.join(missing)} (apt-get install -y docker-registry skopeo)"
-        if os.environ.get(REQUIRE_INTEGRATION_ENV) == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_unless_required(message, REQUIRE_INTEGRATION_ENV)
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """When integration is required (CI), a skipped real-registry test counts as a failure."""
+    """When a tier is required (CI), a skipped test of that tier (integration, engine) counts as a failure."""
     outcome = yield
     report = outcome.get_result()
-    if report.skipped and item.get_closest_marker("integration") and os.environ.get(REQUIRE_INTEGRATION_ENV) == "1":
-        report.outcome = "failed"
-        report.longrepr = f"integration test skipped while {REQUIRE_INTEGRATION_ENV}=1: {report.longrepr}"
+    if not report.skipped:
+        return
+    for marker, variable in REQUIRED_BY_MARKER.items():
+        if item.get_closest_marker(marker) and os.environ.get(variable) == "1":
+            report.outcome = "failed"
+            report.longrepr = f"{marker} test skipped while {variable}=1: {report.longrepr}"
+            return
