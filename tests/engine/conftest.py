@@ -7,15 +7,24 @@ engine tests skip, unless REGISTRY_PLATFORM_REQUIRE_ENGINE=1 (CI): then they fai
 
 from __future__ import annotations
 
+import base64
 import os
+import ssl
+import subprocess
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import REQUIRE_ENGINE_ENV, skip_unless_required
 from tests.support import standin_image
-from tests.support.engine import ENGINE_LABEL, PrivateDaemon, daemon_missing, docker_client
+from tests.support.engine import ENGINE_LABEL, EngineRegistry, PrivateDaemon, daemon_missing, docker_client
+from tests.support.harness import run_program
+from tests.support.oci import skopeo
+from tests.support.registry_process import free_port
 from tests.support.registry_process import missing_tools as registry_tools_missing
 
 
@@ -89,3 +98,78 @@ def docker_engine():
             client.close()
             if daemon is not None:
                 daemon.stop()
+
+
+class EngineDeployment:
+    """One mock run of the stack program, deployed on the engine; skopeo and HTTPS against it."""
+
+    def __init__(self, engine: Engine, self_hosted: dict, tmp: Path):
+        self.tmp = tmp
+        self.port = free_port()
+        self.config = {"selfHosted": {"users": [{"name": "admin"}], "port": self.port, **self_hosted}}
+        self.run = run_program(self.config)
+        self.registry = EngineRegistry(engine.client, self.run)
+        self.passwords = self.run.exports["selfHostedUserPasswords"].value
+        self.ca_dir = tmp / "certs.d"
+        self.ca_dir.mkdir(parents=True, exist_ok=True)
+        (self.ca_dir / "ca.crt").write_text(self.run.exports["registries"].value["selfHosted"]["caCertificatePem"])
+        self.host = f"127.0.0.1:{self.port}"
+        self.container = None
+
+    @property
+    def creds(self) -> str:
+        return f"admin:{self.passwords['admin']}"
+
+    def deploy(self, **kwargs):
+        self.container = self.registry.deploy(**kwargs)
+        return self.container
+
+    def push(self, layout: Path, reference: str, tag: str) -> subprocess.CompletedProcess:
+        return skopeo("copy", f"oci:{layout}:{tag}", f"docker://{self.host}/{reference}",
+                      "--dest-creds", self.creds, "--dest-cert-dir", str(self.ca_dir))
+
+    def pull(self, reference: str, out: Path, tag: str = "pulled") -> subprocess.CompletedProcess:
+        return skopeo("copy", f"docker://{self.host}/{reference}", f"oci:{out}:{tag}",
+                      "--src-creds", self.creds, "--src-cert-dir", str(self.ca_dir))
+
+    def request(self, path: str, *, method: str = "GET", headers: dict | None = None) -> tuple[int, Any, bytes]:
+        request = urllib.request.Request(f"https://{self.host}{path}", method=method, headers=headers or {})
+        token = base64.b64encode(self.creds.encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+        context = ssl.create_default_context(cafile=str(self.ca_dir / "ca.crt"))
+        try:
+            with urllib.request.urlopen(request, context=context, timeout=10) as response:
+                return response.status, response.headers, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers, error.read()
+
+    def exec(self, *command: str) -> str:
+        """Run a command in the registry container (busybox applets through /bin/busybox)."""
+        result = self.container.exec_run(list(command))
+        assert result.exit_code == 0, result.output.decode(errors="replace")
+        return result.output.decode()
+
+    def stored_blobs(self) -> set[str]:
+        """The blob digests in the volume (docker/registry/v2/blobs/sha256/xx/<hex>/data)."""
+        self.container.reload()
+        listing = self.exec("/bin/busybox", "find", "/var/lib/registry/docker/registry/v2/blobs", "-name", "data")
+        return {f"sha256:{line.split('/')[-2]}" for line in listing.split()}
+
+    def remove(self) -> None:
+        self.registry.remove()
+
+
+@pytest.fixture
+def deploy(docker_engine, tmp_path):
+    """`deploy(selfHosted overrides)` -> a deployed EngineDeployment; removed (with its volume) afterwards."""
+    made: list[EngineDeployment] = []
+
+    def make(self_hosted: dict | None = None, **deploy_kwargs) -> EngineDeployment:
+        deployment = EngineDeployment(docker_engine, self_hosted or {}, tmp_path / f"registry{len(made)}")
+        made.append(deployment)
+        deployment.deploy(**deploy_kwargs)
+        return deployment
+
+    yield make
+    for deployment in made:
+        deployment.remove()
