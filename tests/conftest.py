@@ -1,4 +1,4 @@
-"""Shared fixtures: the mock harness that runs `__main__.py`, and the gate for real-registry tests."""
+"""Shared fixtures: the mock harness that runs `__main__.py`, and the gates for real-registry and engine tests."""
 
 from __future__ import annotations
 
@@ -13,6 +13,16 @@ from tests.support.mocks import StackState
 from tests.support.registry_process import missing_tools
 
 REQUIRE_INTEGRATION_ENV = "REGISTRY_PLATFORM_REQUIRE_INTEGRATION"
+REQUIRE_ENGINE_ENV = "REGISTRY_PLATFORM_REQUIRE_ENGINE"
+REQUIRED_BY_MARKER = {"integration": REQUIRE_INTEGRATION_ENV, "engine": REQUIRE_ENGINE_ENV}
+"""A test with this marker may not skip while the variable is 1 (CI sets both)."""
+
+
+def skip_unless_required(message: str, variable: str) -> None:
+    """Skip, or fail when `variable` is 1 (CI): a missing tool must not pass quietly there."""
+    if os.environ.get(variable) == "1":
+        pytest.fail(f"{message} ({variable}=1)")
+    pytest.skip(message)
 
 
 @pytest.fixture
@@ -32,19 +42,13 @@ def two_users():
     return {"selfHosted": {"users": [{"name": "admin"}, {"name": "ci"}]}}
 
 
-def _skip_or_fail(message: str) -> None:
-    """Skip, unless integration is required (CI): then fail."""
-    if os.environ.get(REQUIRE_INTEGRATION_ENV) == "1":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="session")
 def registry_tools():
     """The real registry and skopeo. Missing tools skip, unless integration is required (CI): then fail."""
     missing = missing_tools()
     if missing:
-        _skip_or_fail(f"real-registry tests need {', '.join(missing)} (apt-get install -y docker-registry skopeo)")
+        message = f"real-registry tests need {', '.join(missing)} (apt-get install -y docker-registry skopeo)"
+        skip_unless_required(message, REQUIRE_INTEGRATION_ENV)
 
 
 @pytest.fixture(scope="session")
@@ -56,14 +60,18 @@ def service_tools():
         if importlib.util.find_spec(module.split(".")[0]) is None:
             missing.append(f"{package} (pip install -r requirements-dev.txt)")
     if missing:
-        _skip_or_fail(f"these tests need {', '.join(missing)}")
+        skip_unless_required(f"these tests need {', '.join(missing)}", REQUIRE_INTEGRATION_ENV)
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """When integration is required (CI), a skipped real-registry test counts as a failure."""
+    """When a tier is required (CI), a skipped test of that tier (integration, engine) counts as a failure."""
     outcome = yield
     report = outcome.get_result()
-    if report.skipped and item.get_closest_marker("integration") and os.environ.get(REQUIRE_INTEGRATION_ENV) == "1":
-        report.outcome = "failed"
-        report.longrepr = f"integration test skipped while {REQUIRE_INTEGRATION_ENV}=1: {report.longrepr}"
+    if not report.skipped:
+        return
+    for marker, variable in REQUIRED_BY_MARKER.items():
+        if item.get_closest_marker(marker) and os.environ.get(variable) == "1":
+            report.outcome = "failed"
+            report.longrepr = f"{marker} test skipped while {variable}=1: {report.longrepr}"
+            return

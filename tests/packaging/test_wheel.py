@@ -135,7 +135,8 @@ def test_the_wheel_holds_every_module_and_the_type_marker(wheel):
 
 def test_a_consumer_installs_the_wheel_with_and_without_aws(wheel, tmp_path):
     venv = tmp_path / "venv"
-    run(sys.executable, "-m", "venv", str(venv), cwd=tmp_path)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    run(sys.executable, "-m", "venv", str(venv), cwd=tmp_path, env=env)
     python = str(venv / "bin" / "python")
     pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
 
@@ -146,9 +147,8 @@ def test_a_consumer_installs_the_wheel_with_and_without_aws(wheel, tmp_path):
     for name, program in {"self_hosted.py": SELF_HOSTED_PROGRAM, "ecr.py": ECR_PROGRAM,
                           "missing.py": MISSING_EXTRA_PROGRAM}.items():
         (consumer / name).write_text(textwrap.dedent(program))
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
 
-    run(*pip, str(wheel), cwd=tmp_path)
+    run(*pip, str(wheel), cwd=tmp_path, env=env)
     modules = run(python, "-c", "import importlib.util as u; print(u.find_spec('pulumi_aws') is None)", cwd=consumer, env=env)
     assert modules.stdout.strip() == "True", "the base install must not pull in pulumi-aws"
     result = json.loads(run(python, "self_hosted.py", cwd=consumer, env=env).stdout.strip().splitlines()[-1])
@@ -159,7 +159,7 @@ def test_a_consumer_installs_the_wheel_with_and_without_aws(wheel, tmp_path):
     missing = json.loads(run(python, "missing.py", cwd=consumer, env=env).stdout)
     assert "pip install 'registry-platform[aws]'" in missing["error"]
 
-    run(*pip, f"{wheel}[aws]", cwd=tmp_path)
+    run(*pip, f"{wheel}[aws]", cwd=tmp_path, env=env)
     urls = json.loads(run(python, "ecr.py", cwd=consumer, env=env).stdout.strip().splitlines()[-1])["urls"]
     assert urls == ["123456789012.dkr.ecr.us-east-1.amazonaws.com/team/api",
                     "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/worker"]

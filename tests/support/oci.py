@@ -21,24 +21,37 @@ def _blob(layout: Path, data: bytes) -> str:
 
 def write_image(layout: Path, tag: str, message: str) -> str:
     """Write a one-layer image (a file `hello.txt` holding `message`); return its manifest digest."""
-    (layout / "blobs" / "sha256").mkdir(parents=True, exist_ok=True)
+    return write_layered_image(layout, tag, [("hello.txt", message)])
+
+
+def layer_blob(name: str, content: str) -> tuple[bytes, bytes]:
+    """A reproducible layer holding one file: (uncompressed tar, gzip blob). Same input, same digest."""
     tar_bytes = io.BytesIO()
     with tarfile.open(fileobj=tar_bytes, mode="w") as tar:
-        payload = message.encode()
-        info = tarfile.TarInfo("hello.txt")
+        payload = content.encode()
+        info = tarfile.TarInfo(name)
         info.size = len(payload)
         info.mtime = 0
         tar.addfile(info, io.BytesIO(payload))
     layer_tar = tar_bytes.getvalue()
-    layer = gzip.compress(layer_tar, mtime=0)
-    layer_digest = _blob(layout, layer)
+    return layer_tar, gzip.compress(layer_tar, mtime=0)
+
+
+def write_layered_image(layout: Path, tag: str, files: list[tuple[str, str]]) -> str:
+    """Write an image with one layer per (file name, content); return its manifest digest.
+
+    Two images given the same first entry share that layer blob (as images on one base do).
+    """
+    (layout / "blobs" / "sha256").mkdir(parents=True, exist_ok=True)
+    layers, diff_ids = [], []
+    for name, content in files:
+        layer_tar, layer = layer_blob(name, content)
+        layers.append(
+            {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": _blob(layout, layer), "size": len(layer)}
+        )
+        diff_ids.append(f"sha256:{hashlib.sha256(layer_tar).hexdigest()}")
     config = json.dumps(
-        {
-            "architecture": "amd64",
-            "os": "linux",
-            "rootfs": {"type": "layers", "diff_ids": [f"sha256:{hashlib.sha256(layer_tar).hexdigest()}"]},
-            "config": {},
-        }
+        {"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": diff_ids}, "config": {}}
     ).encode()
     config_digest = _blob(layout, config)
     manifest = json.dumps(
@@ -50,9 +63,7 @@ def write_image(layout: Path, tag: str, message: str) -> str:
                 "digest": config_digest,
                 "size": len(config),
             },
-            "layers": [
-                {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer_digest, "size": len(layer)}
-            ],
+            "layers": layers,
         }
     ).encode()
     manifest_digest = _blob(layout, manifest)
@@ -70,6 +81,13 @@ def write_image(layout: Path, tag: str, message: str) -> str:
     }
     (layout / "index.json").write_text(json.dumps(index))
     return manifest_digest
+
+
+def manifest_blobs(layout: Path) -> set[str]:
+    """The digests of the manifest, its config and its layers (what the registry stores for the image)."""
+    digest = layout_digest(layout)
+    manifest = json.loads((layout / "blobs" / "sha256" / digest.split(":", 1)[1]).read_bytes())
+    return {digest, manifest["config"]["digest"], *(layer["digest"] for layer in manifest["layers"])}
 
 
 def layout_digest(layout: Path) -> str:

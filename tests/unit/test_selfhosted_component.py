@@ -87,13 +87,12 @@ def test_image_volume_and_container_inputs(run_stack, two_users):
     assert "logDriver" not in container and "logOpts" not in container
     assert container["healthcheck"] == {
         "tests": ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:5001/debug/health"],
-        "interval": "30s",
+        "interval": "10s",
         "timeout": "5s",
         "retries": 3,
         "startPeriod": "30s",
-        "startInterval": "1s",
     }
-    assert container["waitTimeout"] == 30 + 4 * (30 + 5) + 30
+    assert container["waitTimeout"] == 30 + 4 * (10 + 5) + 30
     labels = {label["label"]: label["value"] for label in container["labels"]}
     assert labels["org.registry-platform.stack"] == "dev"
     assert labels["org.registry-platform.project"] == "registry-platform"
@@ -355,7 +354,7 @@ def test_container_health_check_probes_the_rendered_debug_address(run_stack):
     assert port == "5999"
     assert container["healthcheck"]["interval"] == "1m0s" and container["healthcheck"]["startPeriod"] == "1m30s"
     assert container["waitTimeout"] == 90 + 4 * (60 + 5) + 30
-    assert container["healthcheck"]["startInterval"] == "1s"
+    assert "startInterval" not in container["healthcheck"]  # off by default: older engines refuse it
 
 
 def test_anonymous_plain_http_only_when_asked(run_stack):
@@ -428,7 +427,8 @@ def test_defaulted_volume_name_is_kept_across_a_stack_rename(run_stack):
 def test_an_edited_health_check_replaces_the_container(run_stack):
     """The provider cannot update a health check in place: edits must replace the container. The start
     interval replaces it through a label, since engines before API 1.44 read it back as 0s."""
-    container = run_stack({"selfHosted": {"users": [{"name": "admin"}]}}).one(CONTAINER)
+    container = run_stack({"selfHosted": {"users": [{"name": "admin"}], "container": {
+        "healthcheck": {"interval": "30s", "startInterval": "1s"}}}}).one(CONTAINER)
     assert set(container.request.replaceOnChanges) == {
         "healthcheck.tests", "healthcheck.interval", "healthcheck.timeout", "healthcheck.retries", "healthcheck.startPeriod"}
     labels = {label["label"]: label["value"] for label in container.inputs["labels"]}
@@ -437,8 +437,7 @@ def test_an_edited_health_check_replaces_the_container(run_stack):
                                        "container": {"healthcheck": {"startInterval": "1500ms"}}}}).one(CONTAINER)
     labels = {label["label"]: label["value"] for label in edited.inputs["labels"]}
     assert labels["org.registry-platform.healthcheck-start-interval"] == edited.inputs["healthcheck"]["startInterval"] == "1.5s"
-    off = run_stack({"selfHosted": {"users": [{"name": "admin"}],
-                                    "container": {"healthcheck": {"startInterval": None}}}}).one(CONTAINER)
+    off = run_stack({"selfHosted": {"users": [{"name": "admin"}]}}).one(CONTAINER)  # the default
     assert "startInterval" not in off.inputs["healthcheck"]
     assert "org.registry-platform.healthcheck-start-interval" not in {label["label"] for label in off.inputs["labels"]}
 

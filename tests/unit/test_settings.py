@@ -235,7 +235,8 @@ def test_accepted_durations_round_trip_through_go_canonical_form(value):
 
 def test_start_interval_defaults_and_bounds():
     check = settings().container.healthcheck
-    assert (check.start_interval, check.start_period, check.interval) == ("1s", "30s", "30s")
+    assert (check.start_interval, check.start_period, check.interval) == (None, "30s", "10s")
+    assert settings(container={"healthcheck": {"startInterval": "1s"}}).container.healthcheck.start_interval == "1s"
     assert settings(container={"healthcheck": {"startInterval": None}}).container.healthcheck.start_interval is None
     found = problems({"selfHosted": {"users": USERS, "container": {"healthcheck": {"interval": "5s", "startInterval": "10s"}}}})
     assert "must not be longer than `interval` (5s)" in found["selfHosted.container.healthcheck.startInterval"]

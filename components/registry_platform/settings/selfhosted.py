@@ -310,18 +310,21 @@ class ContainerHealthcheckSettings(SettingsModel):
     """Docker probes /debug/health every `startInterval` until the first success (at most for
     `startPeriod`), then every `interval`."""
 
-    interval: Duration = "30s"
-    """Time between Docker health checks once the registry is up (at least 1ms)."""
+    interval: Duration = "10s"
+    """Time between Docker health checks (at least 1ms). Docker runs the first probe one `interval`
+    after start, so this is also about how long `pulumi up` waits for a new container to be healthy;
+    a probe is one busybox `wget` on the container's loopback."""
     timeout: Duration = "5s"
     """Time a health check may take."""
     retries: int = Field(3, ge=1)
     """Failures before Docker marks the container unhealthy."""
     start_period: Duration = "30s"
     """Grace period after start: failures do not count, and probes run every `startInterval`."""
-    start_interval: Duration | None = "1s"
-    """Time between probes during `startPeriod`, so a new container is healthy about a second after it
-    starts (Docker 25+, API 1.44; older engines drop it and probe first after `interval`, see below;
-    `null` leaves it out)."""
+    start_interval: Duration | None = None
+    """Time between probes during `startPeriod` (Docker Engine 25+, API 1.44). With `1s` a new container
+    is healthy about a second after it starts, and `interval` can then be long (e.g. 30s). Off by
+    default: Docker's Go client (which the provider uses) refuses to create a container with it
+    against an older engine, so `pulumi up` would fail there (Debian bookworm's docker.io 20.10)."""
 
     def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
         if invalid & {"start_interval", "interval"} or self.start_interval is None:
