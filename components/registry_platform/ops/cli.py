@@ -66,3 +66,37 @@ def status(
         source = f"stack {stack}" if stack else str(outputs)
         render_table(reports, Console(), title=f"registries of {source}")
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+@app.command()
+def gc(
+    container: Annotated[Optional[str], typer.Option("--container", "-c", help="The registry container (stack output selfHosted.containerName).")] = None,
+    stack: Annotated[Optional[str], typer.Option("--stack", "-s", help="Take the container name from this stack's outputs.")] = None,
+    outputs: Annotated[Optional[Path], typer.Option("--outputs", "-o", help="Take it from this outputs JSON file instead.")] = None,
+    cwd: Annotated[Optional[Path], typer.Option("--cwd", "-C", help="Run pulumi in this project directory.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only report what would be deleted (the registry stays up).")] = False,
+    delete_untagged: Annotated[bool, typer.Option("--delete-untagged", help="Also delete manifests no tag points at.")] = False,
+    timeout: Annotated[float, typer.Option(min=1, help="Seconds the collection may take.")] = 3600,
+    health_timeout: Annotated[float, typer.Option(min=1, help="Seconds to wait for healthy after the restart.")] = 180,
+    show_output: Annotated[bool, typer.Option("--show-output", help="Print garbage-collect's own output.")] = False,
+) -> None:
+    """Garbage-collect the self-hosted registry safely: stop it, run `garbage-collect` as a one-off container on its volume with its own config, start it again (needs the `[maintenance]` extra and DOCKER_HOST of the registry's engine)."""
+    from ..selfhosted import maintenance
+
+    errors = Console(stderr=True, soft_wrap=True)
+    if sum(value is not None for value in (container, stack, outputs)) != 1:
+        errors.print("gc: give exactly one of --container NAME, --stack NAME or --outputs FILE")
+        raise typer.Exit(EXIT_USAGE)
+    if container is None:
+        try:
+            details = load_outputs(stack=stack, file=outputs, cwd=cwd, timeout=60.0).get("selfHosted") or {}
+        except OutputsError as error:
+            errors.print(f"gc: {error}", markup=False, highlight=False)
+            raise typer.Exit(EXIT_USAGE) from None
+        container = details.get("containerName")
+        if not container:
+            errors.print("gc: the outputs have no selfHosted.containerName (is the self-hosted registry in this stack?)")
+            raise typer.Exit(EXIT_USAGE)
+    argv = ["gc", "--container", container, "--timeout", str(timeout), "--health-timeout", str(health_timeout)]
+    argv += [flag for flag, on in (("--dry-run", dry_run), ("--delete-untagged", delete_untagged), ("--show-output", show_output)) if on]
+    raise typer.Exit(maintenance.main(argv))
