@@ -485,7 +485,7 @@ def _cache_problems(cache: PullThroughCacheSettings, stack: "StackSettings", inv
         prefix_problem = acr_repository_problem(cache.repository_prefix)
         if prefix_problem:
             problems.append(("prefix" if cache.prefix else "name", prefix_problem))
-        if cache.credentials is None and cache.azure.explicit("key_vault"):
+        if cache.credentials is None and "key_vault" in cache.azure.model_fields_set:
             problems.append(("azure.keyVault", "holds upstream credentials, but the cache has no `credentials`"))
     if "gcp" in targets:
         prefix_problem = repository_id_problem(cache.repository_prefix)
