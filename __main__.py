@@ -13,6 +13,8 @@ It uses the `registry_platform` library exactly as a team's own program would. O
   azure                ACR: registryId, registryName, loginServer, resourceGroupName, sku, tokens,
                        replications, dataEndpoints, roleAssignments, webhooks,
                        customerManagedKeyIdentityPrincipalId
+  pullThroughCaches    with caches: cache name -> target -> pullPrefix and details (plain);
+                       pullThroughCacheUserPasswords (secret) when a mirror has pull users
 """
 
 import pulumi
