@@ -117,6 +117,17 @@ def test_a_mirror_is_read_only_and_names_follow_each_target():
     assert "already a repository" in found["pullThroughCaches[0].name"]
 
 
+def test_two_caches_cannot_share_a_prefix_on_one_target():
+    found = problems({
+        "aws": AWS,
+        "pullThroughCaches": [
+            {"name": "registry-k8s", "upstream": "k8s"},
+            {"name": "ecr-public", "upstream": "ecr-public", "prefix": "registry-k8s"},
+        ],
+    })
+    assert "aws already caches entry [0] under 'registry-k8s'" in found["pullThroughCaches[1].prefix"]
+
+
 def test_the_ecr_scanning_rules_of_the_stack_must_cover_a_cache():
     aws = {**AWS, "registrySettings": {"scanning": {"rules": [{"filters": ["team/*"]}]}}}
     found = problems({"aws": aws, "pullThroughCaches": [{"name": "registry-k8s", "upstream": "k8s"}]})

@@ -504,6 +504,16 @@ def stack_cache_problems(stack: "StackSettings", invalid: frozenset[str]) -> lis
     if "pull_through_caches" in invalid:
         return []
     problems = []
+    first: dict[tuple[str, str], int] = {}
     for index, cache in enumerate(stack.pull_through_caches):
         problems += [(f"pullThroughCaches[{index}].{path}", message) for path, message in _cache_problems(cache, stack, invalid)]
+        for target in cache_targets(cache, stack):
+            if target not in PREFIX_TARGETS:
+                continue
+            earlier = first.setdefault((target, cache.repository_prefix), index)
+            if earlier != index:
+                problems.append((
+                    f"pullThroughCaches[{index}].{'prefix' if cache.prefix else 'name'}",
+                    f"{target} already caches entry [{earlier}] under '{cache.repository_prefix}'; give this cache another `prefix`",
+                ))
     return problems
