@@ -15,6 +15,8 @@ It uses the `registry_platform` library exactly as a team's own program would. O
                        customerManagedKeyIdentityPrincipalId
   harbor               Harbor: loginServer, projects (pullPrefix, projectId, proxyCache), robots
                        (username, access, durationDays); harborRobotSecrets (secret)
+  pullThroughCaches    with caches: cache name -> target -> pullPrefix and details (plain);
+                       pullThroughCacheUserPasswords (secret) when a mirror has pull users
 """
 
 import pulumi

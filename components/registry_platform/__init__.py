@@ -38,6 +38,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "GcpCiServiceAccountSettings": (".settings.gcp", None),
     "AcrRegistryArgs": (".settings.azure", None),
     "HarborRegistryArgs": (".settings.harbor", None),
+    "PullThroughCacheSettings": (".settings.caches", None),
     # The shared output shape.
     "RegistryAccess": (".access", None),
     "CiIdentity": (".access", None),
@@ -46,6 +47,11 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "RegistryPlatform": (".platform", None),
     "SelfHostedRegistry": (".selfhosted.registry", None),
     "render_registry_config": (".selfhosted.config_file", None),
+    "SelfHostedMirror": (".selfhosted.mirror", None),
+    "render_mirror_config": (".selfhosted.mirror", None),
+    "EcrPullThroughCache": (".aws.pull_through_cache", "aws"),
+    "AcrCache": (".azure.cache", "azure"),
+    "ArtifactRegistryRemoteCache": (".gcp.remote_cache", "gcp"),
     "EcrRegistry": (".aws.ecr", "aws"),
     "EcrRepository": (".aws.repository", "aws"),
     "EcrRegistrySettings": (".aws.ecr", "aws"),
@@ -110,6 +116,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .platform import RegistryPlatform
     from .selfhosted.config_file import render_registry_config
     from .selfhosted.registry import SelfHostedRegistry
+    from .selfhosted.mirror import SelfHostedMirror, render_mirror_config
+    from .aws.pull_through_cache import EcrPullThroughCache
+    from .azure.cache import AcrCache
+    from .gcp.remote_cache import ArtifactRegistryRemoteCache
+    from .settings.caches import PullThroughCacheSettings
     from .settings.aws import (
         AwsSettings,
         EcrCiRoleSettings,

@@ -78,6 +78,14 @@ class RegistryPlatform(pulumi.ComponentResource):
             if section is not None:
                 self.components[key] = build(self, section)
         self.registries = {key: component.access for key, component in self.components.items()}
+        self.mirrors: dict[str, Any] = {}
+        """Cache name -> its `SelfHostedMirror` (caches that target selfHosted)."""
+        self.caches: dict[str, dict[str, Any]] = {}
+        """Cache name -> registry key -> that registry's pull address for it (`pullThroughCaches` output)."""
+        if settings.pull_through_caches:
+            from .caches import build_caches
+
+            self.caches = build_caches(self, settings)
         self.docker_config_json = merged_docker_config(self.registries)
         self.register_outputs(
             {
@@ -95,6 +103,11 @@ class RegistryPlatform(pulumi.ComponentResource):
         }
         for component in self.components.values():
             outputs.update(component.stack_outputs())
+        if self.caches:
+            outputs["pullThroughCaches"] = self.caches
+        passwords = {name: mirror.user_passwords for name, mirror in self.mirrors.items() if mirror.user_names}
+        if passwords:
+            outputs["pullThroughCacheUserPasswords"] = pulumi.Output.secret(passwords)
         return outputs
 
     @property

@@ -152,6 +152,17 @@ def _tls(args, report) -> None:
 def _auth(args, report) -> None:
     registry = _registry(args)
     if registry is not None and registry.auth is None:
+        proxy = registry.config.get("proxy") if isinstance(registry.config.get("proxy"), dict) else {}
+        if proxy.get("remoteurl"):
+            # A pull-through mirror is read-only (pushes get 405): without auth it serves what its upstream
+            # serves anonymously. With upstream credentials it would serve what they can read, to anyone.
+            if proxy.get("username"):
+                report(
+                    f"registry container '{args.name}' is a pull-through mirror with upstream credentials and no "
+                    "auth: anyone who reaches the port can pull whatever those credentials can read. Configure "
+                    "auth.htpasswd (registry_platform: `pullThroughCaches[].selfHosted.users`)."
+                )
+            return
         report(
             f"registry container '{args.name}' has no auth: anyone who reaches the port can push and delete "
             "images. Configure auth.htpasswd or auth.token (registry_platform: `auth: htpasswd` with `users`)."
@@ -231,7 +242,8 @@ POLICIES = [
     ),
     resource_policy(
         "selfhosted-registry-auth",
-        "A self-hosted registry:2 requires authentication (htpasswd or token). Fix: configure auth in config.yml.",
+        "A self-hosted registry:2 requires authentication (htpasswd or token); a read-only pull-through mirror "
+        "(proxy mode) may serve anonymously unless it holds upstream credentials. Fix: configure auth in config.yml.",
         [CONTAINER],
         _auth,
         level=MANDATORY,

@@ -56,9 +56,12 @@ def test_our_stack_files_have_no_mandatory_violation(packs, stack):
 def test_dev_stack_advisories(packs):
     run = run_program(stack_files()["dev"], stack="dev")
     violations = packs["dev"].analyze_run(run, stack="dev")
-    # registry:2 cannot scan: advisory in dev, and exemptable by name.
-    assert keys(violations) == {("registry-scanning-coverage", "self-hosted-container", "advisory")}
-    exempt = {"registry-scanning-coverage": {"exemptions": ["registry-dev"]}}
+    # registry:2 cannot scan (the Docker Hub mirror neither): advisory in dev, and exemptable by name.
+    assert keys(violations) == {
+        ("registry-scanning-coverage", "self-hosted-container", "advisory"),
+        ("registry-scanning-coverage", "mirror-docker-hub-container", "advisory"),
+    }
+    exempt = {"registry-scanning-coverage": {"exemptions": ["registry-dev", "registry-platform-dev-mirror-docker-hub"]}}
     assert packs["dev"].analyze_run(run, stack="dev", user_config=exempt) == []
 
 

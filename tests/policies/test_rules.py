@@ -183,6 +183,17 @@ def test_selfhosted_settings_through_environment_overrides():
     assert check(POLICIES["selfhosted-registry-auth"], CONTAINER, env_tls) == []
 
 
+def test_a_read_only_mirror_may_serve_anonymously_unless_it_holds_upstream_credentials():
+    mirror = {"version": "0.1", "http": {"addr": ":5000", "tls": {"certificate": "/c", "key": "/k"}},
+              "proxy": {"remoteurl": "https://registry-1.docker.io"}}
+    assert check(POLICIES["selfhosted-registry-auth"], CONTAINER, container(yaml.safe_dump(mirror))) == []
+    with_credentials = {**mirror, "proxy": {**mirror["proxy"], "username": "bot", "password": "token"}}
+    found = check(POLICIES["selfhosted-registry-auth"], CONTAINER, container(yaml.safe_dump(with_credentials)))
+    assert len(found) == 1 and "upstream credentials" in found[0]
+    protected = {**with_credentials, "auth": {"htpasswd": {"realm": "r", "path": "/a/htpasswd"}}}
+    assert check(POLICIES["selfhosted-registry-auth"], CONTAINER, container(yaml.safe_dump(protected))) == []
+
+
 def test_base64_config_upload_is_read():
     encoded = base64.b64encode(SECURE_CONFIG.encode()).decode()
     props = container(uploads=[{"file": "/etc/docker/registry/config.yml", "contentBase64": encoded}])

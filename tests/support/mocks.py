@@ -351,6 +351,52 @@ def _role_definition(args: dict) -> dict:
     }
 
 
+CREDENTIAL_SET_PRINCIPAL_ID = "c5c5c5c5-0000-0000-0000-000000000005"
+
+
+def _key_vault(inputs: dict) -> dict:
+    name = inputs["vaultName"]
+    return {
+        **inputs,
+        "id": f"{_arm_group(inputs)}/providers/Microsoft.KeyVault/vaults/{name}",
+        "name": name,
+        "properties": {**inputs.get("properties", {}), "vaultUri": f"https://{name}.vault.azure.net/"},
+    }
+
+
+def _key_vault_secret(inputs: dict) -> dict:
+    vault, name = inputs["vaultName"], inputs["secretName"]
+    uri = f"https://{vault}.vault.azure.net/secrets/{name}"
+    return {
+        **inputs,
+        "id": f"{_arm_group(inputs)}/providers/Microsoft.KeyVault/vaults/{vault}/secrets/{name}",
+        "name": name,
+        "properties": {**inputs.get("properties", {}), "secretUri": uri, "secretUriWithVersion": f"{uri}/0123456789abcdef"},
+    }
+
+
+def _credential_set(inputs: dict) -> dict:
+    made = _acr_child("credentialSets", "credentialSetName")(inputs)
+    identity = {**inputs.get("identity", {}), "principalId": CREDENTIAL_SET_PRINCIPAL_ID, "tenantId": TENANT_ID}
+    return {**made, "identity": identity}
+
+
+def _aws_secret(inputs: dict) -> dict:
+    region = inputs.get("region") or DEFAULT_REGION
+    return {**inputs, "arn": f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:{inputs['name']}-AbCdEf"}
+
+
+def _gcp_secret(inputs: dict) -> dict:
+    project = inputs.get("project") or GCP_PROJECT
+    return {**inputs, "project": project, "name": f"projects/{GCP_PROJECT_NUMBER}/secrets/{inputs['secretId']}",
+            "id": f"projects/{project}/secrets/{inputs['secretId']}"}
+
+
+def _gcp_secret_version(inputs: dict) -> dict:
+    secret = inputs["secret"].split("/")[-1]
+    return {**inputs, "name": f"projects/{GCP_PROJECT_NUMBER}/secrets/{secret}/versions/1", "version": "1"}
+
+
 # Invokes the program makes, answered as AWS would for account ACCOUNT_ID, Azure for SUBSCRIPTION_ID and Google for GCP_PROJECT.
 HARBOR_ROBOT_PREFIX = "robot$"
 
@@ -443,6 +489,13 @@ COMPUTED = {
     "harbor:index/robotAccount:RobotAccount": _harbor_robot,
     "harbor:index/registry:Registry": _harbor_registry,
     "harbor:index/project:Project": _harbor_project,
+    "azure-native:keyvault:Vault": _key_vault,
+    "azure-native:keyvault:Secret": _key_vault_secret,
+    "azure-native:containerregistry:CredentialSet": _credential_set,
+    "azure-native:containerregistry:CacheRule": _acr_child("cacheRules", "cacheRuleName"),
+    "aws:secretsmanager/secret:Secret": _aws_secret,
+    "gcp:secretmanager/secret:Secret": _gcp_secret,
+    "gcp:secretmanager/secretVersion:SecretVersion": _gcp_secret_version,
     "docker:index/remoteImage:RemoteImage": lambda inputs: {
         **inputs,
         "imageId": "sha256:" + "ab" * 32,

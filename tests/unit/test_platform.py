@@ -8,7 +8,8 @@ from tests.support.harness import ROOT
 
 
 def test_every_stack_section_has_a_builder_and_its_output_key_is_the_config_key():
-    assert set(REGISTRY_BUILDERS) == set(StackSettings.model_fields)
+    # pullThroughCaches is not a registry: it is mapped onto the registries (registry_platform.caches).
+    assert set(REGISTRY_BUILDERS) == set(StackSettings.model_fields) - {"pull_through_caches"}
     for field_name, (key, _build) in REGISTRY_BUILDERS.items():
         assert StackSettings.model_fields[field_name].alias == key
 
@@ -22,3 +23,11 @@ def test_an_absent_section_declares_nothing(run_stack):
 def test_the_stack_program_imports_the_library_like_a_user():
     main = (ROOT / "__main__.py").read_text()
     assert "from registry_platform import" in main and "components" not in main.replace("components/", "")
+
+
+def test_every_registry_kind_has_a_cache_builder():
+    from registry_platform.caches import CACHE_BUILDERS
+    from registry_platform.settings.caches import TARGET_FIELDS
+
+    assert set(CACHE_BUILDERS) == {key for key, _build in REGISTRY_BUILDERS.values()} == set(TARGET_FIELDS)
+    assert {REGISTRY_BUILDERS[field][0] for field in TARGET_FIELDS.values()} == set(TARGET_FIELDS)

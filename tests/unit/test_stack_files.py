@@ -57,13 +57,22 @@ def test_project_file():
 
 def test_dev_stack_runs_and_binds_to_loopback_with_tls_and_two_users(run_stack):
     run = run_stack(stack_file_config(ROOT / "Pulumi.dev.yaml"))
-    container = run.one(CONTAINER).inputs
+    container = run.one(CONTAINER, "self-hosted-container").inputs
     assert container["ports"][0]["ip"] == "127.0.0.1"
     files = {u["file"]: u["content"] for u in container["uploads"]}
     assert any(path.endswith("server.key") for path in files)
     htpasswd = next(content for path, content in files.items() if path.endswith("htpasswd"))
     assert [line.split(":")[0] for line in htpasswd.splitlines()] == ["admin", "ci"]
     assert run.exports["registries"].value["selfHosted"]["endpoint"] == "https://localhost:5000"
+
+
+def test_dev_stack_has_a_docker_hub_mirror_next_to_the_registry(run_stack):
+    run = run_stack(stack_file_config(ROOT / "Pulumi.dev.yaml"))
+    mirror = run.one(CONTAINER, "mirror-docker-hub-container").inputs
+    assert mirror["ports"][0]["ip"] == "127.0.0.1" and mirror["ports"][0]["external"] == 5001
+    config = yaml.safe_load({u["file"]: u["content"] for u in mirror["uploads"]}["/etc/docker/registry/config.yml"])
+    assert config["proxy"] == {"remoteurl": "https://registry-1.docker.io"} and "tls" in config["http"]
+    assert run.exports["pullThroughCaches"].value["docker-hub"]["selfHosted"]["pullPrefix"] == "localhost:5001"
 
 
 def test_published_schema_is_up_to_date():

@@ -157,6 +157,7 @@ class SelfHostedRegistry(pulumi.ComponentResource):
     ):
         args = SelfHostedRegistryArgs.coerce(args)
         super().__init__(TYPE, name, None, opts)
+        self.settings = args
         child = pulumi.ResourceOptions(parent=self)
         labels = _labels(name)
 
@@ -257,6 +258,7 @@ class SelfHostedRegistry(pulumi.ComponentResource):
             ),
         )
 
+        self.server_tls = server_tls  # the CA a mirror's certificate comes from (selfhosted/mirror.py)
         first_user = args.users[0].name if passwords else None
         self.user_names = list(passwords)
         self.endpoint = pulumi.Output.from_input(args.endpoint)

@@ -22,6 +22,9 @@ class ServerTls:
     certificate_pem: pulumi.Output[str]
     private_key_pem: pulumi.Output[str]
     ca_certificate_pem: pulumi.Output[Optional[str]]
+    ca_private_key_pem: Optional[pulumi.Output[str]] = None
+    """The generated CA's key (secret), so that the stack's mirrors get certificates from the same CA; None
+    for a provided certificate."""
 
 
 def server_common_name(host: str) -> str | None:
@@ -84,6 +87,38 @@ def generated_tls(name: str, settings: TlsSettings, host: str, parent: pulumi.Re
         certificate_pem=server_cert.cert_pem,
         private_key_pem=pulumi.Output.secret(server_key.private_key_pem),
         ca_certificate_pem=ca_cert.cert_pem,
+        ca_private_key_pem=pulumi.Output.secret(ca_key.private_key_pem),
+    )
+
+
+def signed_by_ca(name: str, settings: TlsSettings, host: str, ca: ServerTls, parent: pulumi.Resource) -> ServerTls:
+    """Another server certificate (its own key) from the CA of `ca`, for the same names: a mirror next to the registry."""
+    if ca.ca_private_key_pem is None:
+        raise ValueError("signed_by_ca needs a generated CA (its key)")
+    opts = pulumi.ResourceOptions(parent=parent)
+    server_key = _private_key(f"{name}-server-key", settings, opts)
+    request = tls.CertRequest(
+        f"{name}-server-csr",
+        private_key_pem=server_key.private_key_pem,
+        subject=tls.CertRequestSubjectArgs(common_name=server_common_name(host), organization=settings.organization),
+        dns_names=settings.dns_names,
+        ip_addresses=settings.ip_addresses,
+        opts=opts,
+    )
+    server_cert = tls.LocallySignedCert(
+        f"{name}-server-cert",
+        cert_request_pem=request.cert_request_pem,
+        ca_private_key_pem=ca.ca_private_key_pem,
+        ca_cert_pem=ca.ca_certificate_pem,
+        validity_period_hours=settings.validity_hours,
+        early_renewal_hours=settings.early_renewal_hours,
+        allowed_uses=SERVER_USES,
+        opts=opts,
+    )
+    return ServerTls(
+        certificate_pem=server_cert.cert_pem,
+        private_key_pem=pulumi.Output.secret(server_key.private_key_pem),
+        ca_certificate_pem=ca.ca_certificate_pem,
     )
 
 

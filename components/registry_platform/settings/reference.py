@@ -82,10 +82,12 @@ def render_reference() -> str:
     lines = [START, "", "| key | type | default | description |", "|---|---|---|---|"]
     for name, field in StackSettings.model_fields.items():
         key = f"{NAMESPACE}:{field.alias or name}"
-        description = (field.description or "").replace("|", "\\|")
-        lines.append(f"| `{key}` | object | none | {description} |")
+        description = (field.description or "").replace("\n", " ").replace("|", "\\|")
+        is_list = typing.get_origin(field.annotation) is list  # a list of entries (pullThroughCaches), else a section
+        kind, default = ("list of object", "empty") if is_list else ("object", "none")
+        lines.append(f"| `{key}` | {kind} | {default} | {description} |")
         for nested in nested_models(field.annotation):
-            lines.extend(_rows(nested, field.alias or name))
+            lines.extend(_rows(nested, f"{field.alias or name}[]" if is_list else field.alias or name))
     lines += ["", END]
     return "\n".join(lines) + "\n"
 

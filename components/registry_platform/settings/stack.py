@@ -6,12 +6,13 @@ import json
 from typing import Any, Callable
 
 import pulumi
-from pydantic import ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from .base import Problem, SettingsError, SettingsModel, parse_section, plain_secret_paths
 from .aws import AwsSettings
 from .azure import AcrRegistryArgs
+from .caches import PullThroughCaches, cache_targets, stack_cache_problems
 from .docker import DockerClaim, claim_problems
 from .gcp import ArtifactRegistryArgs
 from .harbor import HarborRegistryArgs
@@ -33,16 +34,35 @@ class StackSettings(SettingsModel):
     """Azure Container Registry with its tokens, role assignments, replications and webhooks (off when absent)."""
     harbor: HarborRegistryArgs | None = None
     """Projects, proxy caches, robots and policies on an existing Harbor (off when absent)."""
+    pull_through_caches: PullThroughCaches = Field(default_factory=list)
+    """Upstream registries (Docker Hub, ghcr.io...) cached by the stack's registries: a registry:2 mirror, ECR
+    pull-through cache rules, ACR cache rules, Artifact Registry remote repositories."""
 
     def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
-        return docker_claim_problems(self.docker_claims(invalid))
+        return docker_claim_problems(self.docker_claims(invalid)) + stack_cache_problems(self, invalid)
 
     def docker_claims(self, invalid: frozenset[str] = frozenset()) -> dict[str, list[DockerClaim]]:
         """Container names and host ports, per config section that declares Docker containers."""
         sections: dict[str, list[DockerClaim]] = {}
         if "self_hosted" not in invalid and self.self_hosted is not None:
             sections["selfHosted"] = self.self_hosted.docker_claims("selfHosted")
+        if not invalid & {"self_hosted", "pull_through_caches"} and self.self_hosted is not None:
+            sections["pullThroughCaches"] = self.mirror_claims()
         return sections
+
+    def mirror_claims(self) -> list[DockerClaim]:
+        """The container names and host ports of the registry:2 mirrors (caches that target selfHosted)."""
+        claims = []
+        for index, cache in enumerate(self.pull_through_caches):
+            options = cache.self_hosted
+            if options is None or "selfHosted" not in cache_targets(cache, self):
+                continue
+            prefix = f"pullThroughCaches[{index}].selfHosted"
+            if options.name is not None:
+                claims.append(DockerClaim("container name", options.name, f"{prefix}.name"))
+            address = options.bind_address or self.self_hosted.bind_address
+            claims.append(DockerClaim("host port", options.port, f"{prefix}.port", address))
+        return claims
 
     @field_validator("*", mode="before")
     @classmethod
