@@ -39,10 +39,14 @@ def _gcp(platform: "RegistryPlatform", settings: Any) -> Any:
     from .gcp.artifact_registry import ArtifactRegistry
 
     return ArtifactRegistry("gcp", settings, pulumi.ResourceOptions(parent=platform))
+
+
 def _azure(platform: "RegistryPlatform", settings: Any) -> Any:
     from .azure.acr import AcrRegistry
 
     return AcrRegistry("azure", settings, pulumi.ResourceOptions(parent=platform))
+
+
 def _harbor(platform: "RegistryPlatform", settings: Any) -> Any:
     from .harbor.registry import HarborRegistry
 
@@ -121,7 +125,11 @@ class RegistryPlatform(pulumi.ComponentResource):
     @property
     def artifact_registry(self):
         return self.components.get("gcp")
+
+    @property
     def acr(self):
         return self.components.get("azure")
+
+    @property
     def harbor(self):
         return self.components.get("harbor")

@@ -72,9 +72,11 @@ class StackRun:
 
 
 def config_entries(config: dict[str, Any]) -> dict[str, str]:
-    """Stack config as the engine passes it: `project:key` -> JSON text for objects, text otherwise."""
+    """Stack config as the engine passes it: `project:key` -> JSON text for objects, text otherwise.
+    A key that names its namespace already (`aws:profile`) is passed as it is."""
     return {
-        f"{PROJECT}:{key}": value if isinstance(value, str) else json.dumps(value) for key, value in config.items()
+        (key if ":" in key else f"{PROJECT}:{key}"): value if isinstance(value, str) else json.dumps(value)
+        for key, value in config.items()
     }
 
 

@@ -172,6 +172,11 @@ def test_the_token_invoke_is_secret_as_a_whole_yet_the_plain_outputs_are_not():
         ({"ciRoles": [{"name": "p", "access": "push", "trustedPrincipals": [DEPLOYER]},
                       {"name": "p", "access": "pull", "trustedPrincipals": [DEPLOYER]}]}, "aws.ciRoles[1].name",
          "CI role 'p' is already entry [0]"),
+        ({"ciRoles": [{"name": "a", "access": "push", "trustedPrincipals": [DEPLOYER], "roleName": "ci"},
+                      {"name": "b", "access": "pull", "trustedPrincipals": [DEPLOYER], "roleName": "ci"}]},
+         "aws.ciRoles[1].roleName", "already the role name of entry [0]"),
+        ({"ciRoles": [{"name": "p", "access": "push", "githubSubjects": ["repo:acme/api:pull_request\n"]}],
+          "githubOidc": {"create": True}}, "aws.ciRoles[0].githubSubjects[0]", "of one repository"),
         ({"ciRoles": [{"name": "p", "access": "push", "trustedPrincipals": [DEPLOYER], "maxSessionHours": 13}]},
          "aws.ciRoles[0].maxSessionHours", "12"),
     ],
@@ -222,3 +227,73 @@ def test_ecr_repository_on_its_own():
     assert not run.one(REPOSITORY, "api").request.aliases
     assert json.loads(run.one("aws:ecr/repositoryPolicy:RepositoryPolicy").inputs["policy"])["Statement"][0]["Principal"] == {
         "AWS": ["arn:aws:iam::210987654321:root"]}
+
+
+def test_the_token_provider_starts_from_the_deployers_configured_credentials(run_stack):
+    """An explicit provider reads no `aws:*` stack config: the deployer's profile and role chain are
+    handed over, and the CI role is assumed after them (its trust names the deploy role)."""
+    deploy_chain = [{"roleArn": DEPLOYER, "sessionName": "deploy", "externalId": "acme"}]
+    run = run_stack({
+        "aws:profile": "acme-prod", "aws:assumeRoles": deploy_chain, "aws:sharedConfigFiles": ["/etc/aws/config"],
+        "aws": {"repositories": REPOS, "ciRoles": [
+            {"name": "push", "access": "push", "trustedPrincipals": [DEPLOYER], "exportLoginToken": True}]},
+    })
+    provider = run.one(PROVIDER, "aws-ci-push-provider")
+    assert provider.inputs["profile"] == "acme-prod"
+    assert json.loads(provider.inputs["sharedConfigFiles"]) == ["/etc/aws/config"]
+    chain = json.loads(provider.inputs["assumeRoles"])
+    assert [(r["roleArn"], r.get("sessionName"), r.get("externalId")) for r in chain] == [
+        (DEPLOYER, "deploy", "acme"),
+        (run.one(ROLE, "aws-ci-push-role").outputs["arn"], "registry-platform-login-token", None),
+    ]
+
+
+def test_a_standalone_ci_role_with_github_subjects_needs_the_oidc_provider():
+    from registry_platform import EcrCiRole
+    from registry_platform.aws.context import AwsContext
+
+    def program():
+        context = AwsContext(*(pulumi.Output.from_input(v) for v in (ACCOUNT_ID, "us-east-1", "aws", "amazonaws.com")))
+        EcrCiRole("ci", {"name": "push", "access": "push", "githubSubjects": ["repo:acme/api:pull_request"]}, [], context)
+
+    run = run_under_mocks(program, expect_error=True)
+    assert "give oidc_provider_arn" in str(run.error)
+
+
+# --- cross-account Lambda pulls ----------------------------------------------------------------
+
+
+def test_a_lambda_of_another_account_gets_its_account_granted_too(run_stack):
+    """AWS documents two statements for a cross-account Lambda image: the Lambda service with a
+    source-ARN condition, and the function's account granted BatchGetImage/GetDownloadUrlForLayer."""
+    own = f"arn:aws:lambda:eu-west-1:{ACCOUNT_ID}:function:api"
+    other = "arn:aws:lambda:eu-west-1:210987654321:function:*"
+    run = run_stack({"aws": {"region": "eu-west-1", "repositories": [{"name": "team/api", "access": {"lambdaPull": [own, other]}}]}})
+    statements = {s["Sid"]: s for s in json.loads(run.one("aws:ecr/repositoryPolicy:RepositoryPolicy").inputs["policy"])["Statement"]}
+    assert statements["LambdaPull"]["Condition"] == {"StringLike": {"aws:sourceArn": [own, other]}}
+    assert statements["LambdaCrossAccountPull"] == {
+        "Sid": "LambdaCrossAccountPull", "Effect": "Allow",
+        "Principal": {"AWS": ["arn:aws:iam::210987654321:root"]},  # the own account needs no grant
+        "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+    }
+    same_account_only = run_stack({"aws": {"region": "eu-west-1", "repositories": [{"name": "team/api", "access": {"lambdaPull": [own]}}]}})
+    sids = [s["Sid"] for s in json.loads(same_account_only.one("aws:ecr/repositoryPolicy:RepositoryPolicy").inputs["policy"])["Statement"]]
+    assert sids == ["LambdaPull"]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "fragment"),
+    [
+        ("arn:aws:lambda:us-west-2:210987654321:function:fn", "names us-west-2 but the repository is in eu-west-1"),
+        ("arn:aws:lambda:*:210987654321:function:fn", "names any region ('*')"),
+    ],
+)
+def test_lambda_pulls_are_same_region_only(pattern, fragment):
+    with pytest.raises(SettingsError) as caught:
+        load_stack_settings({"aws": {"region": "eu-west-1", "repositories": [{"name": "a1", "access": {"lambdaPull": [pattern]}}]}})
+    message = {p.path: p.message for p in caught.value.problems}["aws.repositories[0].access.lambdaPull[0]"]
+    assert fragment in message and "same-region only" in message
+    from registry_platform import EcrRepositoryArgs
+
+    with pytest.raises(Exception, match="same-region only"):
+        EcrRepositoryArgs.model_validate({"name": "a1", "region": "eu-west-1", "access": {"lambdaPull": [pattern]}})

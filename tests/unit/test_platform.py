@@ -31,3 +31,23 @@ def test_every_registry_kind_has_a_cache_builder():
 
     assert set(CACHE_BUILDERS) == {key for key, _build in REGISTRY_BUILDERS.values()} == set(TARGET_FIELDS)
     assert {REGISTRY_BUILDERS[field][0] for field in TARGET_FIELDS.values()} == set(TARGET_FIELDS)
+
+
+def test_the_named_accessors_return_the_components():
+    import pulumi
+
+    from registry_platform.platform import RegistryPlatform
+    from registry_platform.settings import load_stack_settings
+    from tests.support.harness import run_under_mocks
+
+    seen = {}
+
+    def program():
+        platform = RegistryPlatform("p", load_stack_settings({"selfHosted": {"users": [{"name": "ci"}]}}))
+        seen.update({name: getattr(platform, name) for name in ("self_hosted", "ecr", "artifact_registry", "acr", "harbor")})
+        seen["component"] = platform.components["selfHosted"]
+        pulumi.export("ok", True)
+
+    run_under_mocks(program)
+    assert seen["self_hosted"] is seen["component"]
+    assert seen["ecr"] is seen["artifact_registry"] is seen["acr"] is seen["harbor"] is None

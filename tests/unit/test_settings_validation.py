@@ -251,3 +251,29 @@ def test_a_program_run_as_the_language_host_runs_it():
                       secret_keys=["registry-platform:selfHosted"], language_host=True)
     assert run.exports["selfHosted"].value["users"] == ["admin"]
     assert pulumi.runtime.get_config_env() == {}  # the environment is restored
+
+
+def test_a_plain_password_beside_a_secure_one_in_the_stack_file_is_refused(run_stack, tmp_path, monkeypatch):
+    """One `--secret --path` makes the engine mark the whole `selfHosted` key secret, so the stack file
+    itself is read: the plain password is caught, the secure one is not."""
+    (tmp_path / "Pulumi.dev.yaml").write_text(
+        "config:\n"
+        "  registry-platform:selfHosted:\n"
+        "    users:\n"
+        "      - name: admin\n"
+        "        password:\n"
+        "          secure: v1:AAAABBBBCCCC\n"
+        "      - name: ci\n"
+        "        password: plain-text-password-1\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    config = {"selfHosted": {"users": [{"name": "admin", "password": "decrypted-password-0"},
+                                       {"name": "ci", "password": "plain-text-password-1"}]}}
+    run = run_stack(config, secret_keys=["registry-platform:selfHosted"], expect_error=True)
+    problems = {p.path: p.message for p in run.error.problems}
+    assert list(problems) == ["selfHosted.users[1].password"]
+    assert "stored in plain text" in problems["selfHosted.users[1].password"]
+    assert "plain-text-password-1" not in str(run.error) and "decrypted-password-0" not in str(run.error)
+    # Without a stack file (an Automation API program), the engine's per-key flag is all there is.
+    (tmp_path / "Pulumi.dev.yaml").unlink()
+    assert run_stack(config, secret_keys=["registry-platform:selfHosted"]).error is None

@@ -8,13 +8,13 @@ never the deployer's.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
 from ..settings.aws import EcrCiRoleSettings
-from .context import MANAGED_BY, AwsContext
+from .context import MANAGED_BY, AwsContext, deployer_credential_settings
 from .documents import render_ci_role_policy, render_ci_trust_policy
 
 TYPE = "registry-platform:aws:EcrCiRole"
@@ -41,10 +41,13 @@ class EcrCiRole(pulumi.ComponentResource):
         *,
         oidc_provider_arn: Optional[pulumi.Input[str]] = None,
         tags: Optional[dict[str, str]] = None,
-        aws_profile: Optional[str] = None,
+        deployer_credentials: Optional[dict[str, Any]] = None,
     ):
-        """`aws_profile` is handed to the assuming provider (explicit providers do not read `aws:*` stack config)."""
+        """`deployer_credentials` are the provider settings the token provider starts from (default: the
+        stack's `aws:*` config, see `deployer_credential_settings`): explicit providers read none of it."""
         args = EcrCiRoleSettings.coerce(args)
+        if args.github_subjects and oidc_provider_arn is None:
+            raise ValueError(f"CI role '{args.name}' trusts GitHub subjects: give oidc_provider_arn (the account's GitHub OIDC provider)")
         super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         trust = pulumi.Output.all(context.partition, oidc_provider_arn).apply(
@@ -72,18 +75,22 @@ class EcrCiRole(pulumi.ComponentResource):
         self.login_password = None
         self.login_expires_at = None
         if args.export_login_token:
-            self._login_token(name, role, policy, context, aws_profile)
+            credentials = deployer_credentials if deployer_credentials is not None else deployer_credential_settings()
+            self._login_token(name, role, policy, context, credentials)
         self.register_outputs({"roleArn": self.role_arn, "roleName": self.role_name})
 
     def _login_token(
-        self, name: str, role: aws.iam.Role, policy: aws.iam.RolePolicy, context: AwsContext, aws_profile: Optional[str]
+        self, name: str, role: aws.iam.Role, policy: aws.iam.RolePolicy, context: AwsContext, credentials: dict[str, Any]
     ) -> None:
-        """A deploy-time ECR token of this role: a provider assumes the role, the token invoke runs through it."""
+        """A deploy-time ECR token of this role: a provider assumes the role (after the deployer's own
+        chain), the token invoke runs through it."""
+        settings = dict(credentials)
+        chain = list(settings.pop("assume_roles", []))
         provider = aws.Provider(
             f"{name}-provider",
             region=context.region,
-            profile=aws_profile,
-            assume_roles=[aws.ProviderAssumeRoleArgs(role_arn=role.arn, session_name=LOGIN_SESSION_NAME)],
+            assume_roles=[*chain, aws.ProviderAssumeRoleArgs(role_arn=role.arn, session_name=LOGIN_SESSION_NAME)],
+            **settings,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
         )
         token = aws.ecr.get_authorization_token_output(

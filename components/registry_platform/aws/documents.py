@@ -8,7 +8,7 @@ from typing import Any, Callable, Optional
 from pydantic import BaseModel
 
 from ..settings.aws.account import RegistryPolicySettings
-from ..settings.aws.formats import principal_arn
+from ..settings.aws.formats import lambda_arn_account_and_region, principal_arn
 from ..settings.aws.lifecycle import KeepLastRule, LifecycleSettings, RawLifecycleRule
 from ..settings.aws.policy import AccessSettings
 
@@ -112,7 +112,9 @@ def _allow_accounts(sid: str, principals: list[str], actions: list[str], partiti
     }
 
 
-def repository_statements(access: AccessSettings, partition: str = "aws") -> list[dict[str, Any]]:
+def repository_statements(access: AccessSettings, partition: str = "aws", account_id: Optional[str] = None) -> list[dict[str, Any]]:
+    """The statements of a repository policy. `account_id` is the repository's own account: Lambda
+    functions of other accounts also need their account granted (AWS, cross-account Lambda images)."""
     statements: list[dict[str, Any]] = []
     if access.pull:
         statements.append(_allow_accounts("PullAccess", access.pull, READ_ACTIONS, partition))
@@ -128,18 +130,24 @@ def repository_statements(access: AccessSettings, partition: str = "aws") -> lis
                 "Condition": {"StringLike": {"aws:sourceArn": list(access.lambda_pull)}},
             }
         )
+        accounts = {lambda_arn_account_and_region(pattern)[0] for pattern in access.lambda_pull}
+        foreign = sorted(accounts - {account_id}) if account_id else []
+        if foreign:
+            statements.append(_allow_accounts("LambdaCrossAccountPull", foreign, LAMBDA_ACTIONS, partition))
     statements.extend(dict(statement) for statement in access.statements)
     return statements
 
 
-def render_repository_policy(access: AccessSettings, partition: str = "aws") -> Optional[str]:
+def render_repository_policy(access: AccessSettings, partition: str = "aws", account_id: Optional[str] = None) -> Optional[str]:
     """Repository policy JSON from the typed access lists; None when nobody else is granted anything.
 
-    Account IDs become root principals in `partition` (`aws`, `aws-cn`, `aws-us-gov`).
+    Account IDs become root principals in `partition` (`aws`, `aws-cn`, `aws-us-gov`); `account_id`
+    is the repository's own account (Lambda patterns of other accounts get their account granted).
     """
     if access.empty:
         return None
-    return json.dumps({"Version": POLICY_VERSION, "Statement": repository_statements(access, partition)}, indent=2)
+    statements = repository_statements(access, partition, account_id)
+    return json.dumps({"Version": POLICY_VERSION, "Statement": statements}, indent=2)
 
 
 def render_registry_policy(

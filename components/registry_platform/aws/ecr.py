@@ -92,7 +92,6 @@ class EcrRegistry(pulumi.ComponentResource):
                 pulumi.ResourceOptions(parent=self),
                 oidc_provider_arn=self.github_oidc_provider_arn,
                 tags=base_tags,
-                aws_profile=pulumi.Config("aws").get("profile"),
             )
             for role in args.ci_roles
         }

@@ -107,12 +107,14 @@ class EcrRepository(pulumi.ComponentResource):
                 f"{name}-lifecycle", repository=self.repository.name, policy=lifecycle, region=region, opts=child
             )
         if not args.access.empty:
-            partition = (context or AwsContext.lookup(self, region)).partition
+            context = context or AwsContext.lookup(self, region)
             access = args.access
             aws.ecr.RepositoryPolicy(
                 f"{name}-policy",
                 repository=self.repository.name,
-                policy=partition.apply(lambda p: render_repository_policy(access, partition=p)),
+                policy=pulumi.Output.all(context.partition, context.account_id).apply(
+                    lambda values: render_repository_policy(access, partition=values[0], account_id=values[1])
+                ),
                 region=region,
                 opts=child,
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, Callable
 
 import pulumi
@@ -124,15 +125,35 @@ def _namespace_values() -> dict[str, Any]:
     return values
 
 
-def plain_text_secret_problems(values: dict[str, Any], is_secret: Callable[[str], bool]) -> list[Problem]:
+def stack_file_values(path: Path | None = None) -> dict[str, Any] | None:
+    """Our namespace's keys as written in the stack file (`Pulumi.<stack>.yaml` in the project directory,
+    where the CLI runs the program), `secure:` values still encrypted; None without a readable file."""
+    path = path or Path.cwd() / f"Pulumi.{pulumi.get_stack()}.yaml"
+    try:
+        import yaml
+
+        config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
+    except (OSError, ValueError, AttributeError):
+        return None
+    prefix = f"{NAMESPACE}:"
+    return {key.removeprefix(prefix): value for key, value in config.items() if isinstance(key, str) and key.startswith(prefix)}
+
+
+def plain_text_secret_problems(
+    values: dict[str, Any], is_secret: Callable[[str], bool], written: dict[str, Any] | None = None
+) -> list[Problem]:
     """Secret settings (passwords, private keys) written in plain text in the stack file.
 
-    Read from the raw values, so that they are reported beside every other problem of the config.
+    Read from the raw values, so that they are reported beside every other problem of the config. The
+    engine only says whether a whole top-level key holds a secret (one `--secret --path` marks all of
+    it), so `written` (the stack file's own values, see `stack_file_values`) also catches a plain
+    password beside a secure one.
     """
+    plain_in_file = set(plain_secret_paths(StackSettings, written)) if written else set()
     problems = []
     for path in dict.fromkeys(plain_secret_paths(StackSettings, values)):
         key = path.split(".", 1)[0].split("[", 1)[0]
-        if not is_secret(f"{NAMESPACE}:{key}"):
+        if not is_secret(f"{NAMESPACE}:{key}") or path in plain_in_file:
             problems.append(
                 Problem(path, f"is a secret but is stored in plain text; set it with `pulumi config set --secret --path '{path}' ...`")
             )
@@ -148,7 +169,9 @@ def load_stack_settings(values: dict[str, Any] | None = None) -> StackSettings:
     from_engine = values is None
     if values is None:
         values = _namespace_values()
-    secret_problems = plain_text_secret_problems(values, pulumi.runtime.is_config_secret) if from_engine else []
+    secret_problems = (
+        plain_text_secret_problems(values, pulumi.runtime.is_config_secret, stack_file_values()) if from_engine else []
+    )
     try:
         settings = parse_section(StackSettings, values, root="")
     except SettingsError as error:

@@ -19,7 +19,7 @@ from pydantic import Field
 from ..base import SettingsModel, unique_names
 from .account import EcrRegistrySettingsArgs, self_replication_problems
 from .ci import CiRoles, EcrCiRoleSettings, GithubOidcSettings, ci_role_problems
-from .formats import Region, Tags, kms_arn_region, tag_count_problem
+from .formats import Region, Tags, kms_arn_region, lambda_region_problems, tag_count_problem
 from .lifecycle import LifecycleSettings
 from .policy import AccessSettings
 from .repository import EcrRepositoryArgs, EncryptionSettings, RepositorySettings
@@ -46,6 +46,8 @@ class EcrRegistryArgs(SettingsModel):
         if invalid & {"repositories", "region"}:
             return problems
         for index, repository in enumerate(self.repositories):
+            for l_index, message in lambda_region_problems(repository.access.lambda_pull, self.region):
+                problems.append((f"repositories[{index}].access.lambdaPull[{l_index}]", message))
             key_region = kms_arn_region(repository.encryption.kms_key_arn)
             if self.region and key_region and key_region != self.region:
                 problems.append((

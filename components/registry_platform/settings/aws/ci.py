@@ -33,19 +33,19 @@ _GITHUB_SUBJECT = re.compile(
 
 
 def _role_key_problem(value: str) -> str | None:
-    if _ROLE_KEY.match(value):
+    if _ROLE_KEY.fullmatch(value):
         return None
     return f"'{value}' is not a CI role name: 1-32 lowercase letters, digits and inner '-' (e.g. push, pull, deploy-prod)"
 
 
 def _role_name_problem(value: str) -> str | None:
-    if _IAM_ROLE_NAME.match(value):
+    if _IAM_ROLE_NAME.fullmatch(value):
         return None
     return f"'{value}' is not an IAM role name: 1-64 letters, digits and + = , . @ _ -"
 
 
 def _oidc_arn_problem(value: str) -> str | None:
-    if _OIDC_PROVIDER_ARN.match(value):
+    if _OIDC_PROVIDER_ARN.fullmatch(value):
         return None
     return (
         f"'{value}' is not the ARN of a GitHub Actions OIDC provider "
@@ -55,7 +55,7 @@ def _oidc_arn_problem(value: str) -> str | None:
 
 def github_subject_problem(value: str) -> str | None:
     """A GitHub OIDC `sub` that names one repository (wildcards only in the ref or environment part)."""
-    if _GITHUB_SUBJECT.match(value) and "*" not in value.split(":", 2)[1]:
+    if _GITHUB_SUBJECT.fullmatch(value) and "*" not in value.split(":", 2)[1]:
         return None
     return (
         f"'{value}' is not a GitHub Actions subject of one repository: repo:OWNER/NAME:ref:refs/heads/BRANCH, "
@@ -100,7 +100,8 @@ class EcrCiRoleSettings(SettingsModel):
     """GitHub Actions OIDC subjects allowed to assume the role, e.g. `repo:acme/api:ref:refs/heads/main`
     or `repo:acme/api:environment:prod` (needs `aws.githubOidc`)."""
     role_name: Annotated[str, checked(_role_name_problem)] | None = None
-    """IAM role name (default: generated from the stack and the role key, with a random suffix)."""
+    """IAM role name (default: Pulumi's auto-name from the resource name, `aws-ci-<name>-role-<7 random
+    characters>`, kept in state; set one when roles of several stacks share an account)."""
     max_session_hours: int = Field(1, ge=1, le=12)
     """Longest session CI may request when assuming the role."""
     export_login_token: bool = False
@@ -144,6 +145,13 @@ def ci_role_problems(
             problems.append((path, "the stack declares no repository to grant; add aws.repositories"))
         if role.github_subjects and github_oidc is None:
             problems.append((f"{path}.githubSubjects", "needs aws.githubOidc (create: true, or providerArn)"))
+    first_named: dict[str, int] = {}
+    for index, role in enumerate(roles):
+        if role.role_name is None:
+            continue
+        earlier = first_named.setdefault(role.role_name, index)
+        if earlier != index:
+            problems.append((f"ciRoles[{index}].roleName", f"'{role.role_name}' is already the role name of entry [{earlier}]; IAM role names are unique per account"))
     exporting = [index for index, role in enumerate(roles) if role.export_login_token]
     for index in exporting[1:]:
         problems.append((f"ciRoles[{index}].exportLoginToken", "only one role may export its login token (the registry has one password)"))

@@ -15,7 +15,7 @@ _REPOSITORY_NAME = re.compile(rf"^{_SEGMENT}(?:/{_SEGMENT})*$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _IAM_PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:(root|(role|user|assumed-role)/[\w+=,.@/-]+)$")
 _KMS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:(?P<region>[a-z0-9-]+):\d{12}:key/([0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$")
-_LAMBDA_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:([a-z0-9-]+|\*):\d{12}:function:[\w*:-]+$")
+_LAMBDA_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:(?P<region>[a-z0-9-]+|\*):(?P<account>\d{12}):function:[\w*:-]+$")
 _REGION = re.compile(r"^[a-z]{2,}(-[a-z]+)+-\d+$")
 _TAG_FILTER = re.compile(r"^[A-Za-z0-9._*-]{1,128}$")
 _SCAN_FILTER = re.compile(r"^(?=.{1,256}$)[a-z0-9*]+(?:[._/-][a-z0-9*]+)*$")
@@ -110,6 +110,29 @@ def _tags_problems(tags: dict[str, str]) -> list[tuple[str, str]]:
             problems.append((key, "the aws: prefix is reserved by AWS"))
         elif not 1 <= len(key) <= 128 or len(value) > 256:
             problems.append((key, "tag keys are 1-128 characters, values at most 256"))
+    return problems
+
+
+def lambda_arn_account_and_region(value: str) -> tuple[str, str] | None:
+    """(account, region or `*`) of a Lambda function ARN pattern."""
+    match = _LAMBDA_ARN.match(value)
+    return (match.group("account"), match.group("region")) if match else None
+
+
+def lambda_region_problems(patterns: list[str], region: str | None) -> list[tuple[int, str]]:
+    """Lambda runs images only from ECR in its own region (cross-account pulls too): (index, message)
+    for each pattern naming another region, or any region, when the repository's region is known."""
+    problems = []
+    for index, pattern in enumerate(patterns):
+        parsed = lambda_arn_account_and_region(pattern)
+        if parsed is None or region is None or parsed[1] == region:
+            continue
+        named = "any region ('*')" if parsed[1] == "*" else parsed[1]
+        problems.append((
+            index,
+            f"names {named} but the repository is in {region}; Lambda pulls images only from its own region "
+            f"(cross-account pulls are same-region only): use arn:aws:lambda:{region}:{parsed[0]}:function:...",
+        ))
     return problems
 
 

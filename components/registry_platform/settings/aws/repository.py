@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from ..base import SettingsModel, StringInput, checked
-from .formats import MAX_TAG_EXCLUSIONS, Region, TagFilter, Tags, kms_arn_problem, repository_name_problem
+from .formats import MAX_TAG_EXCLUSIONS, lambda_region_problems, Region, TagFilter, Tags, kms_arn_problem, repository_name_problem
 from .lifecycle import LifecycleSettings
 from .policy import AccessSettings
 
@@ -86,3 +86,12 @@ class EcrRepositoryArgs(RepositorySettings):
 
     region: Region | None = None
     """Region of the repository (default: the provider's, `aws:region`)."""
+
+    def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
+        problems = super().cross_field_problems(invalid)
+        if not invalid & {"access", "region"}:
+            problems += [
+                (f"access.lambdaPull[{index}]", message)
+                for index, message in lambda_region_problems(self.access.lambda_pull, self.region)
+            ]
+        return problems
