@@ -179,6 +179,15 @@ def registries_from_stack(stack: pulumi.StackReference, keys: Sequence[str]) -> 
     }
 
 
+def lasting_password(access: RegistryAccess) -> pulumi.Output[Optional[str]]:
+    """The registry's password, unless it expires (an ECR or Google token fetched on every `pulumi up`):
+    handed to the build, such a token would change the image's inputs on every run and rebuild it,
+    and go stale in the state; those registries use the builder's own (ambient) login instead."""
+    return pulumi.Output.all(access.password, access.password_expires_at).apply(
+        lambda values: None if values[1] else values[0]
+    )
+
+
 def _targets(args: PublishArgs, registries: Mapping[str, RegistryAccess]) -> list[PublishTarget]:
     wanted = args.registries if args.registries is not None else sorted(registries)
     unknown = [key for key in [*wanted, *args.repositories] if key not in registries]
@@ -193,7 +202,7 @@ def _targets(args: PublishArgs, registries: Mapping[str, RegistryAccess]) -> lis
             args.repositories.get(key, args.repository),
             args.tags,
             registries[key].username,
-            registries[key].password,
+            lasting_password(registries[key]),
             registries[key].ca_certificate_pem,
         )
         for key in wanted
