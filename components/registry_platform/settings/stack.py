@@ -15,6 +15,7 @@ from .azure import AcrRegistryArgs
 from .docker import DockerClaim, claim_problems
 from .gcp import ArtifactRegistryArgs
 from .harbor import HarborRegistryArgs
+from .kubernetes import KubernetesRegistryArgs
 from .selfhosted import SelfHostedRegistryArgs
 
 NAMESPACE = "registry-platform"
@@ -33,6 +34,8 @@ class StackSettings(SettingsModel):
     """Azure Container Registry with its tokens, role assignments, replications and webhooks (off when absent)."""
     harbor: HarborRegistryArgs | None = None
     """Projects, proxy caches, robots and policies on an existing Harbor (off when absent)."""
+    kubernetes: KubernetesRegistryArgs | None = None
+    """A highly available registry:2 on Kubernetes: replicas sharing object storage (off when absent)."""
 
     def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
         return docker_claim_problems(self.docker_claims(invalid))
