@@ -59,6 +59,13 @@ def service_tools():
         _skip_or_fail(f"these tests need {', '.join(missing)}")
 
 
+@pytest.fixture(scope="session")
+def haproxy_tool():
+    """Debian's haproxy, the Ingress stand-in of the Kubernetes replica tests (apt, see .ci/run)."""
+    if not shutil.which("haproxy"):
+        _skip_or_fail("these tests need haproxy (apt-get install -y haproxy)")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """When integration is required (CI), a skipped real-registry test counts as a failure."""
