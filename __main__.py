@@ -15,6 +15,8 @@ It uses the `registry_platform` library exactly as a team's own program would. O
                        customerManagedKeyIdentityPrincipalId
   harbor               Harbor: loginServer, projects (pullPrefix, projectId, proxyCache), robots
                        (username, access, durationDays); harborRobotSecrets (secret)
+  kubernetes           the registry on Kubernetes: namespace, deployment, service, replicas, storage,
+                       configChecksum...; kubernetesUserPasswords (secret)
 """
 
 import pulumi
