@@ -17,6 +17,8 @@ It uses the `registry_platform` library exactly as a team's own program would. O
                        (username, access, durationDays); harborRobotSecrets (secret)
   pullThroughCaches    with caches: cache name -> target -> pullPrefix and details (plain);
                        pullThroughCacheUserPasswords (secret) when a mirror has pull users
+  kubernetes           the registry on Kubernetes: namespace, deployment, service, replicas, storage,
+                       configChecksum...; kubernetesUserPasswords (secret)
 """
 
 import pulumi

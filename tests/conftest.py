@@ -63,6 +63,13 @@ def service_tools():
         skip_unless_required(f"these tests need {', '.join(missing)}", REQUIRE_INTEGRATION_ENV)
 
 
+@pytest.fixture(scope="session")
+def haproxy_tool():
+    """Debian's haproxy, the Ingress stand-in of the Kubernetes replica tests (apt, see .ci/run)."""
+    if not shutil.which("haproxy"):
+        _skip_or_fail("these tests need haproxy (apt-get install -y haproxy)")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """When a tier is required (CI), a skipped test of that tier (integration, engine) counts as a failure."""

@@ -8,6 +8,7 @@ The public API is importable from here:
     from registry_platform import AcrRegistry                  # needs the [azure] extra
     from registry_platform import RegistryPublisher            # needs the [publish] extra
     from registry_platform import HarborRegistry               # needs the [harbor] extra
+    from registry_platform import KubernetesRegistry           # needs the [kubernetes] extra
 
 Names are resolved on first use, so importing the package costs little and a component whose cloud
 SDK is not installed fails only when it is asked for, with the extra to install.
@@ -39,6 +40,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "AcrRegistryArgs": (".settings.azure", None),
     "HarborRegistryArgs": (".settings.harbor", None),
     "PullThroughCacheSettings": (".settings.caches", None),
+    "KubernetesRegistryArgs": (".settings.kubernetes", None),
     # The shared output shape.
     "RegistryAccess": (".access", None),
     "CiIdentity": (".access", None),
@@ -68,6 +70,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "registries_from_stack": (".ops.publish", "publish"),
     "HarborRegistry": (".harbor.registry", "harbor"),
     "HarborProject": (".harbor.project", "harbor"),
+    "KubernetesRegistry": (".kubernetes.registry", "kubernetes"),
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -113,6 +116,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .ops.publish import PublishArgs, RegistryPublisher, registries_from_stack
     from .harbor.project import HarborProject
     from .harbor.registry import HarborRegistry
+    from .kubernetes.registry import KubernetesRegistry
     from .platform import RegistryPlatform
     from .selfhosted.config_file import render_registry_config
     from .selfhosted.registry import SelfHostedRegistry
@@ -132,5 +136,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .settings.base import Problem, SettingsError
     from .settings.gcp import ArtifactRegistryArgs, ArtifactRepositoryArgs, GcpCiServiceAccountSettings
     from .settings.harbor import HarborRegistryArgs
+    from .settings.kubernetes import KubernetesRegistryArgs
     from .settings.selfhosted import SelfHostedRegistryArgs
     from .settings.stack import StackSettings, load_stack_settings

@@ -53,12 +53,19 @@ def _harbor(platform: "RegistryPlatform", settings: Any) -> Any:
     return HarborRegistry("harbor", settings, pulumi.ResourceOptions(parent=platform))
 
 
+def _kubernetes(platform: "RegistryPlatform", settings: Any) -> Any:
+    from .kubernetes.registry import KubernetesRegistry
+
+    return KubernetesRegistry("kubernetes", settings, pulumi.ResourceOptions(parent=platform))
+
+
 REGISTRY_BUILDERS: dict[str, tuple[str, Callable[["RegistryPlatform", Any], Any]]] = {
     "self_hosted": ("selfHosted", _self_hosted),
     "aws": ("aws", _aws),
     "gcp": ("gcp", _gcp),
     "azure": ("azure", _azure),
     "harbor": ("harbor", _harbor),
+    "kubernetes": ("kubernetes", _kubernetes),
 }
 """StackSettings field -> (registry key in the outputs = stack-config key, builder). Each builder
 returns a component with `access` (a `RegistryAccess`) and `stack_outputs()`."""

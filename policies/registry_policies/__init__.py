@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from . import acr, artifact_registry, ecr, outputs, selfhosted, stack
+from . import acr, artifact_registry, ecr, kubernetes, outputs, selfhosted, stack
 from .levels import PACK_NAME, environment_from, initial_config
 
 
@@ -18,6 +18,7 @@ def all_policies() -> list:
         *acr.POLICIES,
         *artifact_registry.POLICIES,
         *selfhosted.POLICIES,
+        *kubernetes.POLICIES,
         *outputs.POLICIES,
         *stack.POLICIES,
     ]

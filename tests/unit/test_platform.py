@@ -25,11 +25,16 @@ def test_the_stack_program_imports_the_library_like_a_user():
     assert "from registry_platform import" in main and "components" not in main.replace("components/", "")
 
 
+NOT_A_CACHE_TARGET = {"kubernetes"}
+"""The Kubernetes registry caches nothing yet: a proxy-mode Deployment per upstream is future work."""
+
+
 def test_every_registry_kind_has_a_cache_builder():
     from registry_platform.caches import CACHE_BUILDERS
     from registry_platform.settings.caches import TARGET_FIELDS
 
-    assert set(CACHE_BUILDERS) == {key for key, _build in REGISTRY_BUILDERS.values()} == set(TARGET_FIELDS)
+    registries = {key for key, _build in REGISTRY_BUILDERS.values()}
+    assert set(CACHE_BUILDERS) == registries - NOT_A_CACHE_TARGET == set(TARGET_FIELDS)
     assert {REGISTRY_BUILDERS[field][0] for field in TARGET_FIELDS.values()} == set(TARGET_FIELDS)
 
 

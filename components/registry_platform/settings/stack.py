@@ -17,6 +17,7 @@ from .caches import PullThroughCaches, cache_targets, stack_cache_problems
 from .docker import DockerClaim, claim_problems
 from .gcp import ArtifactRegistryArgs
 from .harbor import HarborRegistryArgs
+from .kubernetes import KubernetesRegistryArgs
 from .selfhosted import SelfHostedRegistryArgs
 
 NAMESPACE = "registry-platform"
@@ -35,6 +36,8 @@ class StackSettings(SettingsModel):
     """Azure Container Registry with its tokens, role assignments, replications and webhooks (off when absent)."""
     harbor: HarborRegistryArgs | None = None
     """Projects, proxy caches, robots and policies on an existing Harbor (off when absent)."""
+    kubernetes: KubernetesRegistryArgs | None = None
+    """A highly available registry:2 on Kubernetes: replicas sharing object storage (off when absent)."""
     pull_through_caches: PullThroughCaches = Field(default_factory=list)
     """Upstream registries (Docker Hub, ghcr.io...) cached by the stack's registries: a registry:2 mirror, ECR
     pull-through cache rules, ACR cache rules, Artifact Registry remote repositories."""

@@ -1,0 +1,1 @@
+"""The highly available registry on Kubernetes (needs the `[kubernetes]` extra: pulumi-kubernetes)."""
