@@ -35,14 +35,16 @@ def main() -> None:
         monitor, _ = _mockrun.run(_mockrun.stack_program, monitor_factory=_mockrun.RecordingMonitor if mode == "record" else None)
         info = {}
     else:
-        records = json.loads(Path(rest[0]).read_text())
-        result = {}
+        import os
+        import runpy
 
-        def program():
-            result.update(_mockrun.floor_program(records)())
-
-        monitor, _ = _mockrun.run(program, monitor_factory=_mockrun.RecordingMonitor if mode == "floor-record" else None)
-        info = result
+        os.environ["BENCH_FLOOR_RECORDS"] = rest[0]
+        floor_main = str(Path(__file__).with_name("_floor_main.py"))
+        monitor, _ = _mockrun.run(
+            lambda: runpy.run_path(floor_main, run_name="__main__"),
+            monitor_factory=_mockrun.RecordingMonitor if mode == "floor-record" else None,
+        )
+        info = {}
     wall = time.perf_counter() - START
     if monitor is not None:
         Path(rest[0] if mode == "record" else rest[-2]).write_text(json.dumps(monitor.records))

@@ -241,6 +241,6 @@ def floor_program(records: list[dict]) -> Callable[[], dict]:
                         kwargs["resource_name_"] = kwargs.pop("resource_name")
                     resource = cls(record["name"], opts=opts, **kwargs)
             by_urn[record["urn"]] = resource
-        return {"generic": generic}
+        return {"generic": generic}  # (registrations without a typed SDK class: dynamic resources)
 
     return program
