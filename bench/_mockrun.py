@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
+import os
 import re
 import runpy
 import threading
@@ -23,7 +24,7 @@ from pulumi.runtime.stack import run_pulumi_func
 
 PROJECT = "registry-platform"
 ROOT = Path(__file__).resolve().parents[1]
-MAIN = ROOT / "__main__.py"
+MAIN = Path(os.environ.get("BENCH_MAIN") or ROOT / "__main__.py")  # BENCH_MAIN: compare another version
 
 # Constant outputs for the resources whose real provider computes values the program reads. No keys,
 # no certificates, no bcrypt-grade randomness: the mock must cost as little as possible, and the same
