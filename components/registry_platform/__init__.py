@@ -73,7 +73,8 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "KubernetesRegistry": (".kubernetes.registry", "kubernetes"),
 }
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
+__all__ = sorted(name for name, (_module, extra) in _EXPORTS.items() if extra is None) + ["MissingExtraError", "__version__"]
+"""`from registry_platform import *` brings the base install's names; those of an extra are imported by name."""
 
 
 class MissingExtraError(ImportError):

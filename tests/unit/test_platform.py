@@ -56,3 +56,28 @@ def test_the_named_accessors_return_the_components():
     run_under_mocks(program)
     assert seen["self_hosted"] is seen["component"]
     assert seen["ecr"] is seen["artifact_registry"] is seen["acr"] is seen["harbor"] is None
+
+
+def test_star_import_works_on_a_base_install_and_extras_are_named_in_the_error():
+    """In a fresh interpreter where the cloud SDKs cannot be imported (a base install)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('pulumi_aws', 'pulumi_azure_native', 'pulumi_gcp'):\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from registry_platform import *\n"
+        "import registry_platform\n"
+        "assert 'EcrRegistry' not in dir() and 'SelfHostedRegistry' in dir()\n"
+        "try:\n"
+        "    registry_platform.EcrRegistry\n"
+        "except registry_platform.MissingExtraError as error:\n"
+        "    print(error)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "pip install 'registry-platform[aws]'" in result.stdout
