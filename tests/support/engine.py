@@ -216,14 +216,19 @@ class EngineRegistry:
     client: Any
     run: StackRun
     timings: Timings = field(default_factory=Timings)
+    container_resource: str | None = None
+    """The `docker.Container` resource to create (its Pulumi name), when the run declares several
+    (the registry and its pull-through mirrors); its volume is the one it mounts."""
 
     @property
     def container_inputs(self) -> dict[str, Any]:
-        return self.run.one(CONTAINER).inputs
+        return self.run.one(CONTAINER, self.container_resource).inputs
 
     @property
     def volume_inputs(self) -> dict[str, Any]:
-        return self.run.one(VOLUME).inputs
+        mounted = {volume["volumeName"] for volume in self.container_inputs.get("volumes", [])}
+        (volume,) = [v for v in self.run.of_type(VOLUME) if v.inputs["name"] in mounted]
+        return volume.inputs
 
     @property
     def name(self) -> str:
@@ -237,9 +242,9 @@ class EngineRegistry:
         """The container's `image` input: the RemoteImage's `imageId`, which the provider reads from
         the engine after the pull. Here the image is already local (nothing can be pulled)."""
         declared = self.container_inputs["image"]
-        remote = self.run.one(REMOTE_IMAGE)
-        if declared == remote.outputs.get("imageId"):
-            return self.client.images.get(remote.inputs["name"]).id
+        for remote in self.run.of_type(REMOTE_IMAGE):
+            if declared == remote.outputs.get("imageId"):
+                return self.client.images.get(remote.inputs["name"]).id
         return declared
 
     def create_volume(self):
