@@ -89,6 +89,15 @@ def container_environment() -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
 
 
+def _accepts(port: int) -> bool:
+    """Whether something accepts TCP connections on 127.0.0.1:`port`."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 class RegistryProcess:
     """`docker-registry serve` on loopback; start, kill and restart on the same storage."""
 
@@ -123,7 +132,8 @@ class RegistryProcess:
             try:
                 url = f"http://127.0.0.1:{self.m.debug_port}/debug/health"
                 with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
+                    # The debug server comes up before the registry's own listener: wait for both.
+                    if response.status == 200 and _accepts(self.m.port):
                         return
             except (urllib.error.URLError, ConnectionError, OSError):
                 pass

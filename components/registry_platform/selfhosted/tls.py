@@ -64,30 +64,18 @@ def generated_tls(name: str, settings: TlsSettings, host: str, parent: pulumi.Re
         set_subject_key_id=True,
         opts=opts,
     )
-    server_key = _private_key(f"{name}-server-key", settings, opts)
-    request = tls.CertRequest(
-        f"{name}-server-csr",
-        private_key_pem=server_key.private_key_pem,
-        subject=tls.CertRequestSubjectArgs(common_name=server_common_name(host), organization=settings.organization),
-        dns_names=settings.dns_names,
-        ip_addresses=settings.ip_addresses,
-        opts=opts,
-    )
-    server_cert = tls.LocallySignedCert(
-        f"{name}-server-cert",
-        cert_request_pem=request.cert_request_pem,
-        ca_private_key_pem=ca_key.private_key_pem,
-        ca_cert_pem=ca_cert.cert_pem,
-        validity_period_hours=settings.validity_hours,
-        early_renewal_hours=settings.early_renewal_hours,
-        allowed_uses=SERVER_USES,
-        opts=opts,
-    )
-    return ServerTls(
-        certificate_pem=server_cert.cert_pem,
-        private_key_pem=pulumi.Output.secret(server_key.private_key_pem),
+    authority = ServerTls(
+        certificate_pem=ca_cert.cert_pem,
+        private_key_pem=pulumi.Output.secret(ca_key.private_key_pem),
         ca_certificate_pem=ca_cert.cert_pem,
         ca_private_key_pem=pulumi.Output.secret(ca_key.private_key_pem),
+    )
+    server = signed_by_ca(name, settings, host, authority, parent)
+    return ServerTls(
+        certificate_pem=server.certificate_pem,
+        private_key_pem=server.private_key_pem,
+        ca_certificate_pem=ca_cert.cert_pem,
+        ca_private_key_pem=authority.ca_private_key_pem,
     )
 
 
