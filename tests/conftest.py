@@ -67,7 +67,7 @@ def service_tools():
 def haproxy_tool():
     """Debian's haproxy, the Ingress stand-in of the Kubernetes replica tests (apt, see .ci/run)."""
     if not shutil.which("haproxy"):
-        _skip_or_fail("these tests need haproxy (apt-get install -y haproxy)")
+        skip_unless_required("these tests need haproxy (apt-get install -y haproxy)", REQUIRE_INTEGRATION_ENV)
 
 
 @pytest.hookimpl(hookwrapper=True)

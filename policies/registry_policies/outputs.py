@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, Iterator
+from typing import Iterator
 
 from .common import MANDATORY, b64decode, items, parse_json, stack_policy, walk_strings
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pulumi
 import pytest

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from typing import Iterable
 
-from ..settings.gcp.ci import GITHUB_ISSUER, GcpCiServiceAccountSettings
+from ..settings.gcp.ci import GcpCiServiceAccountSettings
 from ..settings.gcp.iam import ACCESS_ROLES, member_grants
 from ..settings.gcp.repository import RepositorySettings
 

@@ -25,19 +25,13 @@ from ..settings.selfhosted import DebugSettings, SelfHostedRegistryArgs, Storage
 from .config_file import render_registry_config
 from .layout import LAYOUT, ContainerLayout
 from .registry import (
-    HEALTHCHECK_FIELDS_DOCKER_KEEPS,
-    PUBLIC_FILE_MODE,
     SECRET_FILE_MODE,
     SelfHostedRegistry,
-    _health_wait_seconds,
-    _healthcheck,
-    _healthcheck_labels,
     _labels,
-    _log_settings,
-    _ports,
     _volume_options,
-    default_container_name,
     default_volume_name,
+    registry_container,
+    tls_uploads,
 )
 from .tls import ServerTls, signed_by_ca
 from .users import htpasswd_users
@@ -164,9 +158,7 @@ class SelfHostedMirror(pulumi.ComponentResource):
         )
         uploads = [docker.ContainerUploadArgs(file=LAYOUT.config, content=pulumi.Output.secret(config), permissions=SECRET_FILE_MODE)]
         server_tls = _mirror_tls(name, args, registry, self)
-        if server_tls is not None:
-            uploads.append(docker.ContainerUploadArgs(file=LAYOUT.certificate, content=server_tls.certificate_pem, permissions=PUBLIC_FILE_MODE))
-            uploads.append(docker.ContainerUploadArgs(file=LAYOUT.private_key, content=server_tls.private_key_pem, permissions=SECRET_FILE_MODE))
+        uploads += tls_uploads(server_tls)
         passwords: dict[str, pulumi.Output[str]] = {}
         if args.auth == "htpasswd":
             users = htpasswd_users(name, args.users, args.bcrypt_cost, self)
@@ -174,34 +166,9 @@ class SelfHostedMirror(pulumi.ComponentResource):
             uploads.append(docker.ContainerUploadArgs(file=LAYOUT.htpasswd, content=users.htpasswd, permissions=SECRET_FILE_MODE))
 
         # The same container as SelfHostedRegistry's (a test compares them field by field).
-        log_args, ignored = _log_settings(args)
-        container_labels = {**labels, UPSTREAM_LABEL: cache.upstream_url, **args.container.labels, **_healthcheck_labels(args)}
-        container = docker.Container(
-            f"{name}-container",
-            name=args.name or default_container_name(name),
-            image=image.image_id,
-            entrypoints=["registry"],
-            command=["serve", LAYOUT.config],
-            envs=["OTEL_TRACES_EXPORTER=none"],
-            restart=args.container.restart_policy,
-            must_run=True,
-            wait=args.container.wait_for_healthy,
-            wait_timeout=_health_wait_seconds(args),
-            ports=_ports(args),
-            volumes=[docker.ContainerVolumeArgs(volume_name=volume.name, container_path=LAYOUT.data)],
-            uploads=uploads,
-            healthcheck=_healthcheck(args),
-            labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in container_labels.items()],
-            capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"]),
-            security_opts=["no-new-privileges:true"],
-            memory=args.container.memory_mb,
-            **log_args,
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                depends_on=[volume],
-                ignore_changes=ignored,
-                replace_on_changes=[f"healthcheck.{field}" for field in HEALTHCHECK_FIELDS_DOCKER_KEEPS],
-            ),
+        container = registry_container(
+            name, args, image_id=image.image_id, volume=volume, uploads=uploads,
+            labels={**labels, UPSTREAM_LABEL: cache.upstream_url, **args.container.labels}, parent=self,
         )
 
         self.cache_name = cache.name

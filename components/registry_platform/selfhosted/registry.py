@@ -129,6 +129,59 @@ def debug_endpoint(args: SelfHostedRegistryArgs) -> Optional[str]:
     return f"http://{host}:{args.debug.effective_host_port}"
 
 
+def tls_uploads(server_tls: Optional[ServerTls]) -> list[docker.ContainerUploadArgs]:
+    """The server certificate (0444) and its key (0400), where the config expects them."""
+    if server_tls is None:
+        return []
+    return [
+        docker.ContainerUploadArgs(file=LAYOUT.certificate, content=server_tls.certificate_pem, permissions=PUBLIC_FILE_MODE),
+        docker.ContainerUploadArgs(file=LAYOUT.private_key, content=server_tls.private_key_pem, permissions=SECRET_FILE_MODE),
+    ]
+
+
+def registry_container(
+    name: str,
+    args: SelfHostedRegistryArgs,
+    *,
+    image_id: pulumi.Input[str],
+    volume: Optional[docker.Volume],
+    uploads: list[docker.ContainerUploadArgs],
+    labels: dict[str, str],
+    parent: pulumi.Resource,
+) -> docker.Container:
+    """The hardened `registry serve` container every registry:2 of the library runs as (the registry
+    and its pull-through mirrors): no capabilities, no-new-privileges, a health check that replaces
+    the container when edited, log options only when configured, uploads before start."""
+    log_args, ignored = _log_settings(args)
+    return docker.Container(
+        f"{name}-container",
+        name=args.name or default_container_name(name),
+        image=image_id,
+        entrypoints=["registry"],
+        command=["serve", LAYOUT.config],
+        envs=["OTEL_TRACES_EXPORTER=none"],
+        restart=args.container.restart_policy,
+        must_run=True,
+        wait=args.container.wait_for_healthy,
+        wait_timeout=_health_wait_seconds(args),
+        ports=_ports(args),
+        volumes=[docker.ContainerVolumeArgs(volume_name=volume.name, container_path=LAYOUT.data)] if volume else None,
+        uploads=uploads,
+        healthcheck=_healthcheck(args),
+        labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in {**labels, **_healthcheck_labels(args)}.items()],
+        capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"]),
+        security_opts=["no-new-privileges:true"],
+        memory=args.container.memory_mb,
+        **log_args,
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            depends_on=[volume] if volume else [],
+            ignore_changes=ignored,
+            replace_on_changes=[f"healthcheck.{field}" for field in HEALTHCHECK_FIELDS_DOCKER_KEEPS],
+        ),
+    )
+
+
 def login_command(login_server: str, user: Optional[str]) -> Optional[str]:
     """`docker login` for an htpasswd user (password on stdin; the CA goes in /etc/docker/certs.d/<server>/ca.crt)."""
     if user is None:
@@ -195,17 +248,7 @@ class SelfHostedRegistry(pulumi.ComponentResource):
                     file=LAYOUT.gcs_keyfile, content=secret_output(gcs.keyfile), permissions=SECRET_FILE_MODE
                 )
             )
-        if server_tls is not None:
-            uploads.append(
-                docker.ContainerUploadArgs(
-                    file=LAYOUT.certificate, content=server_tls.certificate_pem, permissions=PUBLIC_FILE_MODE
-                )
-            )
-            uploads.append(
-                docker.ContainerUploadArgs(
-                    file=LAYOUT.private_key, content=server_tls.private_key_pem, permissions=SECRET_FILE_MODE
-                )
-            )
+        uploads += tls_uploads(server_tls)
         passwords: dict[str, pulumi.Output[str]] = {}
         self.token_server: Optional[TokenServer] = None
         if args.auth == "htpasswd":
@@ -228,34 +271,9 @@ class SelfHostedRegistry(pulumi.ComponentResource):
                 )
             )
 
-        log_args, ignored = _log_settings(args)
-        container_labels = {**labels, **args.container.labels, **_healthcheck_labels(args)}
-        container = docker.Container(
-            f"{name}-container",
-            name=args.name or default_container_name(name),
-            image=image.image_id,
-            entrypoints=["registry"],
-            command=["serve", LAYOUT.config],
-            envs=["OTEL_TRACES_EXPORTER=none"],
-            restart=args.container.restart_policy,
-            must_run=True,
-            wait=args.container.wait_for_healthy,
-            wait_timeout=_health_wait_seconds(args),
-            ports=_ports(args),
-            volumes=[docker.ContainerVolumeArgs(volume_name=volume.name, container_path=LAYOUT.data)] if volume else None,
-            uploads=uploads,
-            healthcheck=_healthcheck(args),
-            labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in container_labels.items()],
-            capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"]),
-            security_opts=["no-new-privileges:true"],
-            memory=args.container.memory_mb,
-            **log_args,
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                depends_on=[volume] if volume else [],
-                ignore_changes=ignored,
-                replace_on_changes=[f"healthcheck.{field}" for field in HEALTHCHECK_FIELDS_DOCKER_KEEPS],
-            ),
+        container = registry_container(
+            name, args, image_id=image.image_id, volume=volume, uploads=uploads,
+            labels={**labels, **args.container.labels}, parent=self,
         )
 
         self.server_tls = server_tls  # the CA a mirror's certificate comes from (selfhosted/mirror.py)

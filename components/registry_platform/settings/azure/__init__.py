@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from ..base import SettingsModel, checked, unique_names
+from ..base import SettingsModel, unique_names
 from .access import BUILTIN_ROLES, RoleAssignments, RoleAssignmentSettings, TokenSettings, Tokens
 from .encryption import CustomerManagedKeySettings
 from .formats import Location, RegistryName, ResourceGroupName, Tags
