@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from . import acr, artifact_registry, ecr, kubernetes, outputs, selfhosted, stack
+from . import acr, artifact_registry, ecr, harbor, kubernetes, outputs, selfhosted, stack
 from .levels import PACK_NAME, environment_from, initial_config
 
 
@@ -17,6 +17,7 @@ def all_policies() -> list:
         *ecr.POLICIES,
         *acr.POLICIES,
         *artifact_registry.POLICIES,
+        *harbor.POLICIES,
         *selfhosted.POLICIES,
         *kubernetes.POLICIES,
         *outputs.POLICIES,

@@ -43,6 +43,9 @@ def test_the_pack_describes_every_rule_with_its_levels(packs):
 STACK_POLICY_CONFIG = {
     "staging": {"registry-scanning-coverage": {"exemptions": ["acmestaging01"]}},
     "selfhosted-ha": {"registry-scanning-coverage": {"exemptions": ["registry-platform-selfhosted-ha-self-hosted"]}},
+    # The Harbor example shows the explicit escape hatches (a public sandbox, a robot that never expires).
+    "harbor": {"harbor-project-private": {"exemptions": ["sandbox"]},
+               "harbor-robot-expires": {"exemptions": ["harbor-sandbox-robot-ci"]}},
 }
 
 

@@ -307,3 +307,34 @@ def test_a_google_token_of_the_stacks_own_ci_service_account_is_not_a_deployer_t
     # The same token anywhere else in the outputs is still flagged.
     elsewhere = {**_gar_outputs(token), "debug": {"token": token}}
     assert len(check_stack(rule, _stack(elsewhere, SERVICE_ACCOUNT, TOKEN_CREATORS))) == 1
+
+
+# --- Harbor -------------------------------------------------------------------------------------
+
+
+def test_harbor_provider_must_verify_tls():
+    rule = POLICIES["harbor-provider-verifies-tls"]
+    assert check(rule, "pulumi:providers:harbor", {"url": "https://h", "insecure": "false"}) == []
+    assert len(check(rule, "pulumi:providers:harbor", {"url": "https://h", "insecure": "true"})) == 1
+    # Not set at all: the SDK's own default is insecure.
+    assert len(check(rule, "pulumi:providers:harbor", {"url": "https://h"})) == 1
+
+
+def test_harbor_projects_are_private_and_scan_unless_exempted():
+    private = POLICIES["harbor-project-private"]
+    assert check(private, "harbor:index/project:Project", {"name": "team", "public": False}) == []
+    assert len(check(private, "harbor:index/project:Project", {"name": "team", "public": True})) == 1
+    assert check(private, "harbor:index/project:Project", {"name": "sandbox", "public": True},
+                 config={"exemptions": ["sandbox"]}) == []
+    scans = POLICIES["harbor-project-scan-on-push"]
+    assert check(scans, "harbor:index/project:Project", {"name": "team", "vulnerabilityScanning": True}) == []
+    assert len(check(scans, "harbor:index/project:Project", {"name": "team", "vulnerabilityScanning": False})) == 1
+
+
+def test_harbor_robots_expire_unless_exempted():
+    rule = POLICIES["harbor-robot-expires"]
+    assert check(rule, "harbor:index/robotAccount:RobotAccount", {"name": "ci", "duration": 30}) == []
+    assert len(check(rule, "harbor:index/robotAccount:RobotAccount", {"name": "ci", "duration": -1})) == 1
+    assert len(check(rule, "harbor:index/robotAccount:RobotAccount", {"name": "ci"})) == 1  # provider default: never
+    assert check(rule, "harbor:index/robotAccount:RobotAccount", {"name": "ci", "duration": -1}, name="sandbox-ci",
+                 config={"exemptions": ["sandbox-*"]}) == []
