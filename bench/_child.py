@@ -21,7 +21,9 @@ from bench import _mockrun  # noqa: E402  (imports pulumi)
 
 WATCHED = [
     "pulumi_aws", "pulumi_gcp", "pulumi_azure_native", "pulumi_docker", "pulumi_tls", "pulumi_random",
-    "registry_platform.settings.aws", "registry_platform.settings.gcp", "registry_platform.settings.azure",
+    # The section models (settings.aws and settings.gcp are light packages: the caches use their formats).
+    "registry_platform.settings.aws.section", "registry_platform.settings.gcp.section", "registry_platform.settings.azure",
+    "registry_platform.settings.harbor", "registry_platform.settings.kubernetes",
     "registry_platform.aws", "registry_platform.gcp", "registry_platform.azure",
 ]
 
