@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from ..base import SettingsModel, checked, unique_names
+from ..base import SettingsModel, unique_names
 from .ci import (
     CiServiceAccounts,
     CreateWorkloadIdentity,
