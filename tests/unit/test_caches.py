@@ -375,3 +375,38 @@ def test_a_harbor_cache_needs_a_free_valid_project_name():
     assert "already a project in harbor.projects" in found["pullThroughCaches[0].prefix"]
     assert "the cache's Harbor project" in found["pullThroughCaches[1].prefix"]
     assert "harbor cannot expire cached images" in found["pullThroughCaches[2].ttl"]
+
+
+def test_a_mirror_inherits_nothing_but_the_listed_settings(run_stack):
+    """The registry's object storage, Redis, notifications, token auth and published debug port stay
+    the registry's: a mirror must not share its bucket or cache, post its events, or expose /debug."""
+    registry = {
+        "users": [{"name": "admin", "role": "admin"}], "auth": "token",
+        "storage": {"s3": {"bucket": "images", "region": "eu-west-1"}},
+        "redis": {"address": "redis.internal:6379"},
+        "notifications": {"endpoints": [{"name": "audit", "url": "https://events.example.com/registry"}]},
+        "debug": {"publish": True, "hostPort": 5901, "prometheus": True},
+    }
+    run = run_stack({"selfHosted": registry, "pullThroughCaches": [{"name": "docker-hub", "upstream": "docker-hub", "selfHosted": {"port": 5011}}]})
+    mirror = _container(run, "mirror-docker-hub-container")
+    config = yaml.safe_load(next(u["content"] for u in mirror.inputs["uploads"] if u["file"].endswith("config.yml")))
+    assert "filesystem" in config["storage"] and "s3" not in config["storage"]
+    assert "redis" not in config and "notifications" not in config and "auth" not in config
+    assert config["storage"].get("cache", {}).get("blobdescriptor") != "redis"
+    assert config["http"]["debug"]["addr"].startswith("127.0.0.1:")
+    assert [p["external"] for p in mirror.inputs["ports"]] == [5011]
+    assert config["proxy"]["remoteurl"] == "https://registry-1.docker.io"
+
+
+@pytest.mark.parametrize(
+    ("upstream", "fragment"),
+    [
+        ("https://:s3cret@registry.example.com", "without user info: put credentials in `credentials`"),
+        ("https://bot:s3cret@registry.example.com", "without user info"),
+        ("https://registry.example.com:99999", "has no valid port"),
+    ],
+)
+def test_an_upstream_url_carries_no_credentials_and_a_valid_port(upstream, fragment):
+    found = problems({"aws": AWS, "pullThroughCaches": [{"name": "custom", "upstream": upstream, "targets": ["aws"]}]})
+    message = found["pullThroughCaches[0].upstream"]
+    assert fragment in message and "s3cret" not in message

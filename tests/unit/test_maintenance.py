@@ -124,3 +124,66 @@ def test_a_dry_run_does_not_stop_the_registry():
     with pytest.raises(RuntimeError):
         collect_garbage(client, "reg", dry_run=True)
     assert client.log == [("create", "reg-gc")]
+
+
+def test_delete_untagged_is_refused_unless_the_image_is_distribution_3():
+    """2.x deletes the platform manifests of multi-arch images (an index's children have no tag)."""
+    assert maintenance.delete_untagged_problem(["registry:3.0.0"]) is None
+    assert maintenance.delete_untagged_problem(["ghcr.io/distribution/distribution:3.0.0"]) is None
+    for tags in (["registry:2.8.3"], ["registry:2"], []):
+        problem = maintenance.delete_untagged_problem(tags)
+        assert problem and "multi-arch" in problem and "registry:3" in problem
+
+
+def test_a_refused_delete_untagged_changes_nothing():
+    client = FakeClient()
+
+    class Images:
+        def get(self, image_id):
+            assert image_id == "sha256:img"
+            return type("Image", (), {"tags": ["registry:2.8.3"]})()
+
+    client.images = Images()
+    with pytest.raises(MaintenanceError, match="nothing was changed.*--delete-untagged is refused with registry:2.8.3"):
+        collect_garbage(client, "reg", delete_untagged=True)
+    assert client.log == []
+
+
+def test_the_one_off_gets_every_file_the_config_names():
+    """A GCS key file is an upload of the registry container, not a mount: it is copied like config.yml."""
+    config = b"version: 0.1\nstorage:\n  gcs:\n    bucket: b\n    keyfile: /etc/docker/registry/gcs/keyfile.json\n"
+    assert maintenance.referenced_files({"storage": {"gcs": {"keyfile": "/k.json"}}}) == ["/k.json"]
+    assert maintenance.referenced_files({"storage": {"filesystem": {}}}) == []
+    client = FakeClient()
+    client.registry.config = config
+    copied: list[str] = []
+
+    class OneOff:
+        def put_archive(self, path, data):
+            with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+                copied.extend("/" + name for name in tar.getnames())
+            return True
+
+        def start(self):
+            pass
+
+        def wait(self, timeout):
+            return {"StatusCode": 0}
+
+        def logs(self, **kwargs):
+            return b"0 blobs marked, 0 blobs eligible for deletion\n"
+
+        def remove(self, force):
+            pass
+
+    outer_get = client.containers.get
+    created: list[str] = []
+
+    def create(config, name=None):
+        created.append(name)
+        return {"Id": name}
+
+    client.api.create_container_from_config = create
+    client.containers.get = lambda name: OneOff() if name in created else outer_get(name)
+    collect_garbage(client, "reg", health_timeout=5)
+    assert copied == ["/etc/docker/registry/config.yml", "/etc/docker/registry/gcs/keyfile.json"]

@@ -67,11 +67,21 @@ def test_s3_checks_every_field_at_once():
         "accessKey": "AKIA", "keyId": "alias/x", "encrypt": False,
     }}})
     assert "bucket name" in found["selfHosted.storage.s3.bucket"]
-    assert "AWS region" in found["selfHosted.storage.s3.region"]
+    assert "selfHosted.storage.s3.region" not in found  # with a (bad) regionEndpoint any region name is fine
     assert "http(s) URL" in found["selfHosted.storage.s3.regionEndpoint"]
     assert found["selfHosted.storage.s3.chunkSize"] == "must be at least 5242880"
     assert "required with `accessKey`" in found["selfHosted.storage.s3.secretKey"]
     assert "AKIA" not in json.dumps(found)
+
+
+def test_an_aws_region_is_checked_only_without_an_endpoint():
+    """S3-compatible servers take their own region names (R2 `auto`, Ceph `default`)."""
+    found = problems({"users": ADMIN, "storage": {"s3": {"bucket": "images", "region": "europe"}}})
+    assert "AWS region" in found["selfHosted.storage.s3.region"]
+    for region in ("auto", "default", "garage"):
+        settings = load_stack_settings({"selfHosted": {"users": ADMIN, "storage": {"s3": {
+            "bucket": "images", "region": region, "regionEndpoint": "https://account.r2.cloudflarestorage.com"}}}})
+        assert settings.self_hosted.storage.s3.region == region
 
 
 def test_credentials_in_plain_text_are_refused_at_their_paths(run_stack):
@@ -292,3 +302,12 @@ def test_switching_htpasswd_to_token_keeps_the_passwords(run_stack, stack_state)
     first = run_stack({"selfHosted": {"users": users}}, state=stack_state)
     second = run_stack({"selfHosted": {"auth": "token", "users": [{**u, "role": "admin"} for u in users]}}, state=stack_state)
     assert first.exports["selfHostedUserPasswords"].value == second.exports["selfHostedUserPasswords"].value
+
+
+def test_a_notification_auth_header_is_never_sent_in_clear_text_off_this_machine():
+    endpoint = {"name": "audit", "authHeader": {"value": "Bearer t0ken-value"}}
+    found = problems({"users": ADMIN, "notifications": {"endpoints": [{**endpoint, "url": "http://events.example.com/e"}]}})
+    message = found["selfHosted.notifications.endpoints[0].authHeader"]
+    assert "clear text over http://" in message and "t0ken-value" not in message
+    for url in ("https://events.example.com/e", "http://127.0.0.1:9000/e", "http://localhost:9000/e"):
+        load_stack_settings({"selfHosted": {"users": ADMIN, "notifications": {"endpoints": [{**endpoint, "url": url}]}}})

@@ -118,6 +118,31 @@ def storage_problems(config: dict[str, Any], attrs: dict[str, Any]) -> list[str]
     return problems
 
 
+def delete_untagged_problem(image_tags: list[str]) -> str | None:
+    """Why `--delete-untagged` is unsafe with this registry image (None: a Distribution 3 image).
+
+    Distribution 2.x's garbage-collect counts the platform manifests of a multi-arch image (an index)
+    as untagged and deletes their blobs: the image then answers "manifest unknown" (reproduced with
+    2.8.2). Only a v3 image is known to be safe; an image of unknown version is refused too.
+    """
+    for tag in image_tags:
+        repository, _, version = tag.rpartition(":")
+        if repository.rsplit("/", 1)[-1] in ("registry", "distribution") and version.split(".")[0] == "3":
+            return None
+    shown = ", ".join(image_tags) or "an untagged image"
+    return (
+        f"--delete-untagged is refused with {shown}: Distribution 2.x deletes the platform manifests of "
+        "multi-arch images (an index's children have no tag), which breaks those images; it is safe only "
+        "with a registry:3 image (`selfHosted.image`). Collect without --delete-untagged"
+    )
+
+
+def referenced_files(config: dict[str, Any]) -> list[str]:
+    """Files besides config.yml that garbage-collect reads (the GCS key file)."""
+    keyfile = ((config.get("storage") or {}).get("gcs") or {}).get("keyfile")
+    return [keyfile] if keyfile else []
+
+
 def uses_network(config: dict[str, Any]) -> bool:
     """Filesystem storage needs no network; object storage (S3, GCS, Azure...) does."""
     storage = config.get("storage") or {}
@@ -200,8 +225,9 @@ def _remove_leftover(client, name: str) -> None:
     leftover.remove(force=True)
 
 
-def _run_one_off(client, attrs, name, command, config_path, config_bytes, mode, network, timeout) -> tuple[int, str]:
-    """Create, fill, start and wait for the collection container; it is always removed afterwards."""
+def _run_one_off(client, attrs, name, command, files, network, timeout) -> tuple[int, str]:
+    """Create, fill (`files`: (path, content, mode), config.yml first), start and wait for the collection
+    container; it is always removed afterwards."""
     import requests
 
     one_off_name = f"{name}{GC_SUFFIX}"
@@ -211,8 +237,9 @@ def _run_one_off(client, attrs, name, command, config_path, config_bytes, mode, 
     )
     one_off = client.containers.get(created["Id"])
     try:
-        if not one_off.put_archive("/", _file_archive(config_path, config_bytes, mode)):
-            raise MaintenanceError(f"could not copy {config_path} into {one_off_name}")
+        for path, content, mode in files:
+            if not one_off.put_archive("/", _file_archive(path, content, mode)):
+                raise MaintenanceError(f"could not copy {path} into {one_off_name}")
         one_off.start()
         try:
             status = one_off.wait(timeout=timeout)
@@ -252,9 +279,20 @@ def collect_garbage(
     config_bytes, member = _read_file(registry, config_path)
     config = yaml.safe_load(config_bytes) or {}
     problems = storage_problems(config, attrs)
+    if delete_untagged:
+        try:
+            tags = list(docker_client.images.get(attrs["Image"]).tags)
+        except docker.errors.ImageNotFound:
+            tags = []
+        problem = delete_untagged_problem(tags)
+        problems += [problem] if problem else []
     if problems:
         raise MaintenanceError(f"{container_name}: not collecting, nothing was changed: " + "; ".join(problems))
     command = gc_command(config_path, delete_untagged=delete_untagged, dry_run=dry_run)
+    files = [(config_path, config_bytes, member.mode)]
+    for path in referenced_files(config):
+        data, info = _read_file(registry, path)
+        files.append((path, data, info.mode))
     stop = attrs["State"].get("Running", False) and not dry_run
 
     stopped_at = time.monotonic()
@@ -266,10 +304,7 @@ def collect_garbage(
             registry.reload()
             if registry.attrs["State"].get("Running"):
                 raise MaintenanceError(f"{container_name} did not stop within {stop_timeout:.0f}s")
-        status, output = _run_one_off(
-            docker_client, attrs, container_name, command, config_path, config_bytes, member.mode,
-            uses_network(config), timeout,
-        )
+        status, output = _run_one_off(docker_client, attrs, container_name, command, files, uses_network(config), timeout)
         if status != 0:
             raise MaintenanceError(f"garbage-collect exited with {status}:\n{output[-2000:]}")
     except BaseException as error:  # noqa: BLE001 the registry is started again below, then it is raised

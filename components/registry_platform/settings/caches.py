@@ -113,7 +113,14 @@ def _upstream_problem(value: str) -> str | None:
     if not value.startswith("https://"):
         return f"'{value}' is not an upstream: one of {', '.join(WELL_KNOWN)}, or an https:// URL of a registry"
     parts = urlsplit(value)
-    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or not parts.hostname:
+    if "@" in parts.netloc:
+        # Never echo it: the part before '@' may be a password.
+        return "must be a registry's base URL, https://HOST[:PORT], without user info: put credentials in `credentials`"
+    try:
+        parts.port
+    except ValueError:
+        return f"'{value}' has no valid port (https://HOST:PORT, 1-65535)"
+    if parts.path not in ("", "/") or parts.query or parts.fragment or not parts.hostname:
         return f"'{value}' must be a registry's base URL, https://HOST[:PORT] (no path, no user info)"
     if not _HOST.match(parts.hostname) and not re.match(r"^[0-9.]+$", parts.hostname):
         return f"'{value}' has no valid host name"

@@ -38,6 +38,14 @@ class AuthHeaderSettings(SettingsModel):
     """Header value (e.g. `Bearer <token>`), as a config secret."""
 
 
+def _sends_in_clear(url: str) -> bool:
+    """http:// to anything but this machine's loopback."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1")
+
+
 class EndpointSettings(SettingsModel):
     """One webhook that receives the registry's events as JSON envelopes."""
 
@@ -65,10 +73,16 @@ class EndpointSettings(SettingsModel):
     def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
         if invalid & {"headers", "auth_header"} or self.auth_header is None:
             return []
+        problems = []
         names = {name.lower() for name in self.headers}
         if self.auth_header.name.lower() in names:
-            return [(f"headers.{self.auth_header.name}", "is already set by `authHeader` (its value is a secret)")]
-        return []
+            problems.append((f"headers.{self.auth_header.name}", "is already set by `authHeader` (its value is a secret)"))
+        if "url" not in invalid and _sends_in_clear(self.url):
+            problems.append((
+                "authHeader",
+                "would be sent in clear text over http://; use an https:// url (plain http only to a loopback receiver)",
+            ))
+        return problems
 
     @field_validator("headers")
     @classmethod

@@ -35,10 +35,15 @@ def _root_directory_problem(value: str) -> str | None:
     return f"'{value}' is not a key prefix (path segments of letters, digits, '.', '_', '-', e.g. /registry; no trailing '/')"
 
 
-def _region_problem(value: str) -> str | None:
+def aws_region_problem(value: str) -> str | None:
     if re.match(r"^[a-z]{2}(-[a-z]+)+-\d+$", value):
         return None
-    return f"'{value}' is not an AWS region (e.g. eu-west-1, us-east-1)"
+    return f"'{value}' is not an AWS region (e.g. eu-west-1, us-east-1; with `regionEndpoint` any name the server takes)"
+
+
+def _region_problem(value: str) -> str | None:
+    """Any non-blank name here (R2's `auto`, Ceph's `default`...); AWS's format is checked without an endpoint."""
+    return None if value.strip() else "must not be empty"
 
 
 BucketName = Annotated[str, checked(_bucket_problem)]
@@ -63,7 +68,8 @@ class S3Settings(SettingsModel):
     """Endpoint of an S3-compatible server, e.g. http://minio.internal:9000 (default: AWS)."""
     force_path_style: bool | None = None
     """Address the bucket in the path (`host/bucket/key`) instead of the host name; default true with
-    `regionEndpoint` (what S3-compatible servers need; registry 3 requires the key), false on AWS."""
+    `regionEndpoint` (what S3-compatible servers need; registry 3 requires the key), false on AWS.
+    Registry 2.8 has no such setting and ignores it: it always uses the path with `regionEndpoint`."""
     encrypt: bool = True
     """Server-side encryption of the stored objects (SSE-S3, or SSE-KMS with `keyId`)."""
     key_id: str | None = None
@@ -92,6 +98,9 @@ class S3Settings(SettingsModel):
                 ))
         if not invalid & {"key_id", "encrypt"} and self.key_id is not None and not self.encrypt:
             problems.append(("keyId", "only applies with `encrypt: true`"))
+        if not invalid & {"region", "region_endpoint"} and self.region_endpoint is None:
+            problem = aws_region_problem(self.region)
+            problems += [("region", problem)] if problem else []
         return problems
 
     @property
