@@ -299,3 +299,15 @@ def test_credentials_never_follow_a_catalog_link_to_another_host(loopback):
     assert catalog.status == "fail" and "another origin" in catalog.detail and catalog.value == 2
     assert any("authorization" in headers for _, headers in registry.requests)  # the registry itself got them
 
+
+def test_the_table_shows_server_text_verbatim_not_as_markup():
+    from rich.console import Console
+
+    from registry_platform.ops.status.checks import Check, RegistryReport
+    from registry_platform.ops.status.report import render_table
+
+    registry = plain_registry(1)
+    report = RegistryReport(registry, [Check("health", "fail", "/debug/health: unhealthy ([/bold] storage [red])")])
+    console = Console(record=True, width=200, color_system=None)
+    render_table([report], console, "status")
+    assert "[/bold] storage [red]" in console.export_text()
