@@ -201,3 +201,14 @@ def test_a_publishing_program_reads_the_registries_of_another_stack(monkeypatch)
                                            "password": "pw-of-ci-from-the-other-stack"}]
     assert "registries" in image.secret_inputs and run.exports["password"].secret
     assert run.exports["references"].value["aws"]["login"] == "ambient" and not run.exports["references"].secret
+
+
+def test_the_module_docstring_sends_expiring_tokens_to_the_ambient_login():
+    """The docs match `lasting_password`: an `exportLoginToken` ECR token expires, so it gets no entry."""
+    import registry_platform.ops.publish as publish_module
+
+    doc = publish_module.__doc__
+    password_bullet = doc.split("- a registry whose access carries")[1].split("\n- ")[0]
+    no_entry_bullet = doc.split("- a registry without one")[1]
+    assert "exportLoginToken" not in password_bullet
+    assert "exportLoginToken" in no_entry_bullet.split("\n\n")[0]

@@ -8,11 +8,13 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from registry_platform.ops.status import checks as checks_module
 from registry_platform.ops.status import CheckOptions, StackRegistry, check_registry, registries_from_outputs
 from registry_platform.ops.status.outputs import OutputsError, load_outputs
 from registry_platform.ops.status.report import to_json
@@ -147,3 +149,165 @@ def test_the_stack_exports_the_debug_endpoint_only_when_published(run_stack, deb
     run = run_stack(config)
     assert run.exports["selfHosted"].value["debugEndpoint"] == expected
     assert registries_from_outputs({n: e.value for n, e in run.exports.items()})[0].debug_endpoint == expected
+
+
+class LoopbackServer:
+    """A tiny HTTP/1.1 server on 127.0.0.1 answering each request with `handler(path, headers, conn)`.
+
+    Every request it saw is kept in `requests` (path, headers). Stopped, with its threads, by `stop()`.
+    """
+
+    def __init__(self, handler):
+        self.handler = handler
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.stopping = threading.Event()
+        self.threads: list[threading.Thread] = []
+        self.acceptor = threading.Thread(target=self._accept, daemon=True)
+        self.acceptor.start()
+
+    def _accept(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+            self.threads.append(thread)
+            thread.start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        conn.settimeout(5)
+        reader = conn.makefile("rb")
+        try:
+            while not self.stopping.is_set():
+                request_line = reader.readline().decode()
+                if not request_line:
+                    return
+                headers = {}
+                while (line := reader.readline().decode().strip()):
+                    name, _, value = line.partition(":")
+                    headers[name.strip().lower()] = value.strip()
+                path = request_line.split()[1]
+                self.requests.append((path, headers))
+                self.handler(self, path, headers, conn)
+        except OSError:
+            return
+        finally:
+            reader.close()
+            conn.close()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.sock.close()
+        self.acceptor.join(5)
+        for thread in self.threads:
+            thread.join(5)
+
+
+def answer(conn: socket.socket, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+    head = [f"HTTP/1.1 {status} X", f"Content-Length: {len(body)}", *(f"{k}: {v}" for k, v in (headers or {}).items())]
+    conn.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+
+
+@pytest.fixture
+def loopback():
+    servers: list[LoopbackServer] = []
+
+    def start(handler) -> LoopbackServer:
+        servers.append(LoopbackServer(handler))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def plain_registry(port: int, **extra) -> StackRegistry:
+    return StackRegistry("slow", "self-hosted", f"http://127.0.0.1:{port}", f"127.0.0.1:{port}", **extra)
+
+
+def drip(server: LoopbackServer, path: str, headers: dict, conn: socket.socket) -> None:
+    """`200` headers at once, then one body byte every 0.3 s (each read well inside the timeout)."""
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
+    for _ in range(60):  # at most 18 s, and only until the client hangs up or the test stops the server
+        if server.stopping.is_set():
+            return
+        time.sleep(0.3)
+        conn.sendall(b" ")
+
+
+def test_a_registry_dripping_its_answer_is_cut_off_at_the_timeout(loopback):
+    server = loopback(drip)
+    registry = plain_registry(server.port, debug_endpoint=f"http://127.0.0.1:{server.port}")
+    started = time.monotonic()
+    report = check_registry(registry, CheckOptions(timeout=0.5))
+    elapsed = time.monotonic() - started
+    assert elapsed < 4 * 0.5, elapsed  # GET /v2/ and /debug/health, each cut off at 0.5 s
+    checks = {check.name: check for check in report.checks}
+    assert checks["api"].status == "fail" and checks["api"].detail == "GET /v2/: no answer within 0.5s"
+    assert checks["health"].status == "fail" and "0.5s" in checks["health"].detail
+    assert "slow.api" in report.failed
+
+
+def test_one_registrys_requests_together_stay_within_its_budget(loopback):
+    """A catalog that pages for ever, each page just inside the timeout: the registry's budget stops it."""
+    def pages(server, path, headers, conn):
+        if path == "/v2/":
+            return answer(conn, 200)
+        time.sleep(0.4)
+        answer(conn, 200, json.dumps({"repositories": ["a"]}).encode(),
+               {"Link": f'</v2/_catalog?last={len(server.requests)}&n=1000>; rel="next"'})
+
+    server = loopback(pages)
+    started = time.monotonic()
+    report = check_registry(plain_registry(server.port), CheckOptions(timeout=0.5))
+    elapsed = time.monotonic() - started
+    assert elapsed < 3 + 1, elapsed  # a 3 s budget (6 x 0.5 s); 20 pages would take 8 s
+    catalog = next(check for check in report.checks if check.name == "catalog")
+    assert catalog.status == "fail"
+    assert "exceeded their 3s budget" in catalog.detail and "0.5s timeout" in catalog.detail
+
+
+def test_an_answer_too_large_fails_its_check(loopback, monkeypatch):
+    monkeypatch.setattr(checks_module, "MAX_BODY", 1000, raising=False)
+    server = loopback(lambda server, path, headers, conn: answer(conn, 200, b"{" + b" " * 5000 + b"}"))
+    report = check_registry(plain_registry(server.port), CheckOptions(timeout=2))
+    api = next(check for check in report.checks if check.name == "api")
+    assert api.status == "fail" and "larger than" in api.detail
+
+
+def test_credentials_never_follow_a_catalog_link_to_another_host(loopback):
+    other = loopback(lambda server, path, headers, conn: answer(conn, 200, b'{"repositories": ["stolen"]}'))
+
+    def registry_handler(server, path, headers, conn):
+        if "authorization" not in headers:
+            return answer(conn, 401, headers={"WWW-Authenticate": 'Basic realm="r"'})
+        if path == "/v2/":
+            return answer(conn, 200)
+        answer(conn, 200, b'{"repositories": ["a", "b"]}',
+               {"Link": f'<http://127.0.0.1:{other.port}/v2/_catalog?last=b&n=1000>; rel="next"'})
+
+    registry = loopback(registry_handler)
+    report = check_registry(plain_registry(registry.port, username="ci", password=PASSWORD), CheckOptions(timeout=2))
+    assert other.requests == []
+    catalog = next(check for check in report.checks if check.name == "catalog")
+    assert catalog.status == "fail" and "another origin" in catalog.detail and catalog.value == 2
+    assert any("authorization" in headers for _, headers in registry.requests)  # the registry itself got them
+
+
+def test_the_table_shows_server_text_verbatim_not_as_markup():
+    from rich.console import Console
+
+    from registry_platform.ops.status.checks import Check, RegistryReport
+    from registry_platform.ops.status.report import render_table
+
+    registry = plain_registry(1)
+    report = RegistryReport(registry, [Check("health", "fail", "/debug/health: unhealthy ([/bold] storage [red])")])
+    console = Console(record=True, width=200, color_system=None)
+    render_table([report], console, "status")
+    assert "[/bold] storage [red]" in console.export_text()

@@ -7,13 +7,15 @@ registry receives the same digest, and the digest is an output.
 
 Login, per registry:
 
-- a registry whose access carries a **password** (self-hosted htpasswd user, ECR with
-  `exportLoginToken`, ACR token, Docker Hub from config) gets a `registries` entry
-  (address, username, password); the password stays a Pulumi secret;
-- a registry without one (ECR by identity, the default) gets **no entry**: BuildKit then uses the
-  docker login of the machine running `pulumi up` (its `~/.docker/config.json`, e.g. the
-  `ecr-login` credential helper of a CI job that assumed the stack's CI role, or `loginCommand` run
-  before `pulumi up`). The publisher never fetches a token with the deployer's identity. Each
+- a registry whose access carries a **lasting password** (self-hosted htpasswd user, ACR token,
+  Docker Hub from config) gets a `registries` entry (address, username, password); the password
+  stays a Pulumi secret;
+- a registry without one gets **no entry**: ECR by identity (the default), and any registry whose
+  password expires (`passwordExpiresAt` set: ECR with `exportLoginToken`, a Google access token),
+  since such a token would change the build's inputs on every `pulumi up` and go stale in the state
+  (see `lasting_password`). BuildKit then uses the docker login of the machine running
+  `pulumi up` (its `~/.docker/config.json`, e.g. the `ecr-login` credential helper of a CI job that
+  assumed the stack's CI role, or `loginCommand` run before `pulumi up`). The publisher never fetches a token with the deployer's identity. Each
   target's `login` output says which way it goes (`password` or `ambient`).
 
 The builder must trust each registry's CA (`caCertificatePem`): docker-build has no per-registry CA

@@ -1,5 +1,10 @@
 """The checks `status` runs against one registry, each bounded by a timeout.
 
+Every HTTP request is bounded in wall-clock time, not only per socket operation: a request gets
+`timeout` seconds from its start to its last body byte, and all of one registry's requests share a
+budget of `REGISTRY_BUDGET` timeouts (the catalog alone may page up to 20 times). A request cut off
+by either bound is a failed check naming the bound. Bodies are read up to `MAX_BODY` bytes.
+
 For every registry, in order (a check that cannot run says why and is skipped, never crashes):
 
 - `reachable`   TCP connect and, for https, a TLS handshake verified against the stack's CA
@@ -17,11 +22,13 @@ from __future__ import annotations
 import datetime
 import socket
 import ssl
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal, Optional
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 from cryptography import x509
 
@@ -33,12 +40,17 @@ CATALOG_PAGE = 1000
 CATALOG_MAX_PAGES = 20
 """At most 20 000 repositories are counted (then the count says `20000+`)."""
 LISTING_REFUSED = {401, 403, 404, 405}
+REGISTRY_BUDGET = 6
+"""All of one registry's HTTP requests together get at most this many `timeout`s."""
+MAX_BODY = 8 * 1024 * 1024
+"""Bytes read of any answer (after decompression); a larger answer fails its check."""
 
 
 @dataclass(frozen=True)
 class CheckOptions:
     timeout: float = 5.0
-    """Seconds for each connect, read and TLS handshake."""
+    """Seconds for each connect and TLS handshake, and for each whole HTTP request (connect to last
+    body byte); one registry's requests together get `REGISTRY_BUDGET` times as long."""
     min_certificate_days: int = 30
     """A certificate expiring sooner fails (30: the generated certificate's early-renewal window)."""
     now: Optional[datetime.datetime] = None
@@ -85,6 +97,108 @@ def _host_port(endpoint: str) -> tuple[str, int, bool]:
     parts = urlsplit(endpoint)
     tls = parts.scheme == "https"
     return parts.hostname or "", parts.port or (443 if tls else 80), tls
+
+
+class ResponseTooLarge(httpx.HTTPError):
+    """An answer longer than `MAX_BODY`."""
+
+
+class Deadline:
+    """Wall-clock bounds for one registry's requests: each request's, and the registry's overall."""
+
+    def __init__(self, timeout: float, budget: float):
+        self.timeout = timeout
+        self.budget = budget
+        self.registry_end = time.monotonic() + budget
+        self.request_end = self.registry_end
+
+    def start_request(self) -> None:
+        self.request_end = min(time.monotonic() + self.timeout, self.registry_end)
+
+    @property
+    def registry_expired(self) -> bool:
+        return time.monotonic() >= self.registry_end
+
+    def bound(self, timeout: Optional[float], error: type[Exception]) -> float:
+        """The socket timeout for one operation: never past the current request's end."""
+        remaining = self.request_end - time.monotonic()
+        if remaining <= 0:
+            raise error("deadline reached")
+        return remaining if timeout is None else min(timeout, remaining)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream, deadline: Deadline):
+        self._stream, self._deadline = stream, deadline
+
+    def read(self, max_bytes: int, timeout: Optional[float] = None) -> bytes:
+        return self._stream.read(max_bytes, self._deadline.bound(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: Optional[float] = None) -> None:
+        self._stream.write(buffer, self._deadline.bound(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: Optional[str] = None,
+                  timeout: Optional[float] = None) -> httpcore.NetworkStream:
+        bound = self._deadline.bound(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, bound), self._deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """The default (sync) network backend with every socket operation cut off at the deadline."""
+
+    def __init__(self, deadline: Deadline):
+        self._backend, self._deadline = httpcore.SyncBackend(), deadline
+
+    def connect_tcp(self, host: str, port: int, timeout: Optional[float] = None, local_address: Optional[str] = None,
+                    socket_options: Any = None) -> httpcore.NetworkStream:
+        bound = self._deadline.bound(timeout, httpcore.ConnectTimeout)
+        stream = self._backend.connect_tcp(host, port, bound, local_address, socket_options)
+        return _DeadlineStream(stream, self._deadline)
+
+    def connect_unix_socket(self, path: str, timeout: Optional[float] = None, socket_options: Any = None) -> httpcore.NetworkStream:
+        bound = self._deadline.bound(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._backend.connect_unix_socket(path, bound, socket_options), self._deadline)
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def _client(deadline: Deadline, verify: ssl.SSLContext) -> httpx.Client:
+    """A client whose connections honour `deadline`. No proxy or netrc from the environment: the
+    `reachable` probe connects directly too, and no credentials but the stack's are sent."""
+    transport = httpx.HTTPTransport(verify=verify, trust_env=False)
+    transport._pool = httpcore.ConnectionPool(ssl_context=verify, network_backend=_DeadlineBackend(deadline))
+    return httpx.Client(transport=transport, timeout=httpx.Timeout(deadline.timeout), follow_redirects=False, trust_env=False)
+
+
+def _get(client: httpx.Client, url: str, deadline: Deadline, auth: Optional[httpx.Auth] = None) -> httpx.Response:
+    """GET `url` within the request deadline, reading at most `MAX_BODY` bytes of the answer."""
+    deadline.start_request()
+    with client.stream("GET", url, auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT) as streamed:
+        body = bytearray()
+        for chunk in streamed.iter_bytes():
+            body += chunk
+            if len(body) > MAX_BODY:
+                raise ResponseTooLarge(f"answer larger than {MAX_BODY // (1024 * 1024)} MiB")
+    # The body is already decoded: keep the headers that still describe it.
+    headers = [(name, value) for name, value in streamed.headers.multi_items()
+               if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+    return httpx.Response(streamed.status_code, headers=headers, content=bytes(body), request=streamed.request)
+
+
+def _request_problem(error: BaseException, deadline: Deadline) -> str:
+    if isinstance(error, httpx.TimeoutException) and deadline.registry_expired:
+        return (f"stopped: this registry's checks exceeded their {deadline.budget:g}s budget "
+                f"({REGISTRY_BUDGET} x the {deadline.timeout:g}s timeout)")
+    if isinstance(error, ResponseTooLarge):
+        return str(error)
+    return _connect_problem(error, deadline.timeout)
 
 
 def _connect_problem(error: BaseException, timeout: float) -> str:
@@ -147,12 +261,12 @@ def _expired(registry: StackRegistry, options: CheckOptions) -> Optional[str]:
     return registry.password_expires_at if expires <= options.current_time() else None
 
 
-def _api_checks(registry: StackRegistry, client: httpx.Client, options: CheckOptions) -> list[Check]:
+def _api_checks(registry: StackRegistry, client: httpx.Client, options: CheckOptions, deadline: Deadline) -> list[Check]:
     url = f"{registry.endpoint}/v2/"
     try:
-        anonymous = client.get(url)
+        anonymous = _get(client, url, deadline)
     except httpx.HTTPError as error:
-        problem = _connect_problem(error, options.timeout)
+        problem = _request_problem(error, deadline)
         return [Check("api", "fail", f"GET /v2/: {problem}"), Check("credentials", "skip", "API did not answer"),
                 Check("catalog", "skip", "API did not answer")]
     api_version = anonymous.headers.get("Docker-Distribution-API-Version", "")
@@ -176,9 +290,9 @@ def _api_checks(registry: StackRegistry, client: httpx.Client, options: CheckOpt
     else:
         auth = httpx.BasicAuth(registry.username or "", registry.password)
         try:
-            answer = client.get(url, auth=auth)
+            answer = _get(client, url, deadline, auth)
         except httpx.HTTPError as error:
-            checks.append(Check("credentials", "fail", f"GET /v2/ with credentials: {_connect_problem(error, options.timeout)}"))
+            checks.append(Check("credentials", "fail", f"GET /v2/ with credentials: {_request_problem(error, deadline)}"))
             auth = None
         else:
             if answer.status_code == 200:
@@ -190,18 +304,25 @@ def _api_checks(registry: StackRegistry, client: httpx.Client, options: CheckOpt
     if needs_login and auth is None:
         checks.append(Check("catalog", "skip", "needs working credentials"))
     else:
-        checks.append(_catalog(registry, client, auth, options))
+        checks.append(_catalog(registry, client, auth, deadline))
     return checks
 
 
-def _catalog(registry: StackRegistry, client: httpx.Client, auth: Optional[httpx.BasicAuth], options: CheckOptions) -> Check:
+def _origin(url: str) -> tuple[str, str, int]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or (443 if scheme == "https" else 80)
+
+
+def _catalog(registry: StackRegistry, client: httpx.Client, auth: Optional[httpx.BasicAuth], deadline: Deadline) -> Check:
     url: Optional[str] = f"{registry.endpoint}/v2/_catalog?n={CATALOG_PAGE}"
     count, pages = 0, 0
     while url and pages < CATALOG_MAX_PAGES:
         try:
-            answer = client.get(url, auth=auth) if auth else client.get(url)
+            answer = _get(client, url, deadline, auth)
         except httpx.HTTPError as error:
-            return Check("catalog", "fail", f"GET /v2/_catalog: {_connect_problem(error, options.timeout)}")
+            counted = f" (after counting {count} in {pages} page{'' if pages == 1 else 's'})" if pages else ""
+            return Check("catalog", "fail", f"GET /v2/_catalog: {_request_problem(error, deadline)}{counted}")
         if answer.status_code in LISTING_REFUSED:
             return Check("catalog", "skip", f"listing not allowed here (HTTP {answer.status_code})")
         if answer.status_code != 200:
@@ -212,18 +333,23 @@ def _catalog(registry: StackRegistry, client: httpx.Client, auth: Optional[httpx
             return Check("catalog", "fail", "GET /v2/_catalog did not answer a JSON catalog")
         pages += 1
         following = answer.links.get("next", {}).get("url")
-        url = urljoin(registry.endpoint + "/", following) if following else None
+        url = urljoin(url, following) if following else None
+        if url and _origin(url) != _origin(registry.endpoint):
+            # The credentials go only to the registry itself, never to a host a `Link` names.
+            scheme, host, port = _origin(url)
+            return Check("catalog", "fail", f"next catalog page is on another origin ({scheme}://{host}:{port}); "
+                         f"not followed (counted {count} so far)", count)
     more = "+" if url else ""
     return Check("catalog", "ok", f"{count}{more} repositor{'y' if count == 1 and not more else 'ies'}", count)
 
 
-def _debug_checks(registry: StackRegistry, client: httpx.Client, options: CheckOptions) -> list[Check]:
+def _debug_checks(registry: StackRegistry, client: httpx.Client, deadline: Deadline) -> list[Check]:
     base = registry.debug_endpoint.rstrip("/")
     checks = []
     try:
-        health = client.get(f"{base}/debug/health")
+        health = _get(client, f"{base}/debug/health", deadline)
     except httpx.HTTPError as error:
-        problem = _connect_problem(error, options.timeout)
+        problem = _request_problem(error, deadline)
         return [Check("health", "fail", f"debug server: {problem}"), Check("metrics", "skip", "debug server did not answer")]
     if health.status_code == 200:
         checks.append(Check("health", "ok", "/debug/health: healthy", 200))
@@ -231,9 +357,9 @@ def _debug_checks(registry: StackRegistry, client: httpx.Client, options: CheckO
         failing = ", ".join(sorted(health.json())) if _is_json_object(health) else f"HTTP {health.status_code}"
         checks.append(Check("health", "fail", f"/debug/health: unhealthy ({failing})", health.status_code))
     try:
-        metrics = client.get(f"{base}/metrics")
+        metrics = _get(client, f"{base}/metrics", deadline)
     except httpx.HTTPError as error:
-        checks.append(Check("metrics", "fail", f"/metrics: {_connect_problem(error, options.timeout)}"))
+        checks.append(Check("metrics", "fail", f"/metrics: {_request_problem(error, deadline)}"))
         return checks
     if metrics.status_code == 404:
         checks.append(Check("metrics", "skip", "Prometheus metrics off (selfHosted.debug.prometheus)"))
@@ -259,15 +385,15 @@ def check_registry(registry: StackRegistry, options: CheckOptions = CheckOptions
     _, _, tls = _host_port(registry.endpoint)
     report.checks.append(reachable)
     report.checks.append(certificate_check(certificate, options, tls))
-    timeout = httpx.Timeout(options.timeout)
+    deadline = Deadline(options.timeout, REGISTRY_BUDGET * options.timeout)
     if reachable.status == "ok":
-        with httpx.Client(verify=ssl_context(registry), timeout=timeout, follow_redirects=False) as client:
-            report.checks.extend(_api_checks(registry, client, options))
+        with _client(deadline, ssl_context(registry)) as client:
+            report.checks.extend(_api_checks(registry, client, options, deadline))
     else:
         report.checks.extend(Check(name, "skip", "not reachable") for name in ("api", "credentials", "catalog"))
     if registry.debug_endpoint:
-        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-            report.checks.extend(_debug_checks(registry, client, options))
+        with _client(deadline, ssl.create_default_context()) as client:
+            report.checks.extend(_debug_checks(registry, client, deadline))
     return report
 
 

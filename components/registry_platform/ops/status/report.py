@@ -48,8 +48,9 @@ def render_table(reports: list[RegistryReport], console: Console, title: str) ->
         labels = [Text(registry.key, style="bold"), Text(registry.kind), Text(registry.endpoint, style="dim")]
         for index, check in enumerate(report.checks):
             mark, style = MARKS[check.status]
+            # Text, not a markup string: details carry server-controlled text (`[/x]` would not parse).
             label = labels[index] if index < len(labels) else Text("")
-            table.add_row(label, check.name, Text(mark, style=style), check.detail, end_section=index == len(report.checks) - 1)
+            table.add_row(label, check.name, Text(mark, style=style), Text(check.detail), end_section=index == len(report.checks) - 1)
     console.print(table)
     failed = failed_checks(reports)
     if failed:
