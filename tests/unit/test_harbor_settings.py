@@ -196,6 +196,22 @@ def test_connection():
     assert load_stack_settings({"harbor": {**BASE, "url": "http://harbor.example.com", "insecure": True}})
 
 
+def test_urls_with_credentials_are_refused_without_echoing_them():
+    found = problems({"url": "https://admin:Hunter2-Secret@harbor.example.com:8443", "proxyCaches": [
+        {"name": "mirror", "upstream": {"provider": "docker-registry", "endpointUrl": "https://bot:Upstream-Pass@mirror.example.com"}}]})
+    url, endpoint = found["harbor.url"], found["harbor.proxyCaches[0].upstream.endpointUrl"]
+    assert "user name or password" in url and "'https://harbor.example.com:8443'" in url and "`username` and `password`" in url
+    assert "'https://mirror.example.com'" in endpoint and "`username` and `password`" in endpoint
+    assert not [m for m in found.values() if "Hunter2" in m or "Upstream-Pass" in m or "admin:" in m or "bot:" in m]
+
+
+def test_the_login_server_is_host_and_port_only():
+    args = HarborRegistryArgs.model_validate({**BASE, "url": "https://Harbor.example.com:8443/base"})
+    assert args.login_server == "Harbor.example.com:8443"
+    # whatever slips past validation (model_construct), userinfo never reaches the login server
+    assert HarborRegistryArgs.model_construct(url="https://u:p@harbor.example.com").login_server == "harbor.example.com"
+
+
 def test_the_password_is_required_and_secret_in_the_stack_file():
     with pytest.raises(SettingsError) as caught:
         load_stack_settings({"harbor": {"url": "https://h.example.com", "username": "admin"}})
