@@ -156,6 +156,11 @@ def test_project_options():
     assert "cosign" in found[f"{base}.contentTrust"]
     assert "maintainer" in found[f"{base}.members.users[0].role"]
     assert "type: ldap" in found[f"{base}.members.groups[0].ldapGroupDn"]
+    ldap = problems(project(members={"groups": [{"name": "ops", "type": "ldap", "role": "guest"},
+                                                {"name": "dev", "type": "ldap", "role": "guest", "ldapGroupDn": " "}]}))
+    for index in (0, 1):
+        message = ldap[f"{base}.members.groups[{index}].ldapGroupDn"]
+        assert message.startswith("required with `type: ldap`") and "ldapGroupDn: cn=" in message
     twice = problems(project(members={"users": [{"name": "a", "role": "guest"}, {"name": "a", "role": "developer"}]}))
     assert "one role per member" in twice[f"{base}.members.users[1].name"]
     assert "only applies with `preventVulnerable`" in problems(project(cveAllowlist=["CVE-2024-3094"]))[f"{base}.cveAllowlist"]
