@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from .common import ADVISORY, MANDATORY, dig, items, lower, parse_json, resource_policy
+from pulumi_policy import PolicyConfigSchema
+
+from .common import ADVISORY, EXEMPTIONS_SCHEMA, MANDATORY, dig, exempted, items, lower, parse_json, resource_policy
 
 REPOSITORY = "gcp:artifactregistry/repository:Repository"
 IAM_MEMBER = "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember"
 IAM_BINDING = "gcp:artifactregistry/repositoryIamBinding:RepositoryIamBinding"
 IAM_POLICY = "gcp:artifactregistry/repositoryIamPolicy:RepositoryIamPolicy"
 PUBLIC_MEMBERS = {"allusers", "allauthenticatedusers"}
+EXEMPTIONS = PolicyConfigSchema({"exemptions": EXEMPTIONS_SCHEMA})
 
 
 def _label(args) -> str:
@@ -37,11 +40,16 @@ def _members(args) -> list[tuple[str, str]]:
 
 
 def _no_public_members(args, report) -> None:
+    label = _label(args)
+    # `repository` may be a full ID (projects/P/locations/L/repositories/NAME): its last segment is the name.
+    if exempted((args.get_config() or {}).get("exemptions") or [], args.name, label, label.rsplit("/", 1)[-1], args.urn):
+        return
     for role, member in _members(args):
         if lower(member) in PUBLIC_MEMBERS:
             report(
-                f"repository '{_label(args)}' grants {role} to {member}: anyone (with a Google account) can use "
-                "it. Grant the role to service accounts or groups instead."
+                f"repository '{label}' grants {role} to {member}: anyone (with a Google account) can use "
+                "it. Grant the role to service accounts or groups instead, or list the repository in this "
+                "rule's `exemptions` if it is deliberately public (`public: true`)."
             )
 
 
@@ -74,10 +82,11 @@ POLICIES = [
     resource_policy(
         "artifact-registry-no-public-members",
         "Artifact Registry repositories are never granted to allUsers or allAuthenticatedUsers. "
-        "Fix: grant roles to service accounts or groups.",
+        "Fix: grant roles to service accounts or groups, or an exemption for a deliberately public repository.",
         [IAM_MEMBER, IAM_BINDING, IAM_POLICY],
         _no_public_members,
         level=MANDATORY,
+        config_schema=EXEMPTIONS,
     ),
     resource_policy(
         "artifact-registry-immutable-tags",

@@ -49,6 +49,12 @@ def test_an_unknown_environment_is_refused():
 def test_pack_files():
     manifest = yaml.safe_load((POLICIES_DIR / "PulumiPolicy.yaml").read_text())
     assert manifest["runtime"]["name"] == "python" and manifest["version"]
+    # The description names every registry family the pack has rules for.
+    families = {"ecr-": "ECR", "acr-": "ACR", "artifact-registry-": "Artifact Registry", "harbor-": "Harbor",
+                "selfhosted-": "registry:2", "kubernetes-": "Kubernetes"}
+    for prefix, label in families.items():
+        assert any(p.name.startswith(prefix) for p in all_policies()), prefix
+        assert label in manifest["description"], label
     requirements = (POLICIES_DIR / "requirements.txt").read_text()
     assert "pulumi-policy>=1.21,<2" in requirements and "registry-platform" not in requirements
     dev_requirements = (POLICIES_DIR.parent / "requirements-dev.txt").read_text()

@@ -159,6 +159,40 @@ def test_artifact_registry_public_members_in_bindings_and_policies():
     assert check(rule, GAR_BINDING, {**binding, "members": ["group:devs@acme.com"]}) == []
 
 
+def test_artifact_registry_public_members_pass_when_the_repository_is_exempted():
+    rule = POLICIES["artifact-registry-no-public-members"]
+    member = {"repository": "projects/acme/locations/europe-west1/repositories/public-images",
+              "role": "roles/artifactregistry.reader", "member": "allUsers"}
+    assert len(check(rule, GAR_MEMBER, member)) == 1
+    assert "`exemptions`" in check(rule, GAR_MEMBER, member)[0]
+    assert check(rule, GAR_MEMBER, member, config={"exemptions": ["public-*"]}) == []  # the repository's name
+    assert check(rule, GAR_MEMBER, member, name="gar-public-reader", config={"exemptions": ["gar-public-reader"]}) == []
+    assert len(check(rule, GAR_MEMBER, member, config={"exemptions": ["images"]})) == 1
+    binding = {"repository": "public-images", "role": "roles/artifactregistry.reader", "members": ["allAuthenticatedUsers"]}
+    assert check(rule, GAR_BINDING, binding, config={"exemptions": ["public-images"]}) == []
+    assert "exemptions" in rule.config_schema.properties
+
+
+def test_acr_retention_is_not_asked_for_with_soft_delete():
+    rule = POLICIES["acr-retention-on-premium"]
+    soft_delete = {**GOOD_ACR, "policies": {"retentionPolicy": {"status": "disabled"},
+                                            "softDeletePolicy": {"status": "enabled", "retentionDays": 7}}}
+    assert check(rule, ACR, soft_delete) == []
+    off = {**GOOD_ACR, "policies": {"retentionPolicy": {"status": "disabled"}, "softDeletePolicy": {"status": "disabled"}}}
+    assert len(check(rule, ACR, off)) == 1
+
+
+def test_acr_public_network_passes_for_an_exempted_registry():
+    rule = POLICIES["acr-public-network-restricted"]
+    standard = {**GOOD_ACR, "registryName": "acmestd01", "sku": {"name": "Standard"}, "publicNetworkAccess": "Enabled"}
+    [message] = check(rule, ACR, standard)
+    assert "`exemptions`" in message
+    assert check(rule, ACR, standard, config={"exemptions": ["acmestd01"]}) == []
+    assert check(rule, ACR, standard, name="azure-registry", config={"exemptions": ["azure-*"]}) == []
+    assert len(check(rule, ACR, standard, config={"exemptions": ["other"]})) == 1
+    assert "exemptions" in rule.config_schema.properties
+
+
 def test_artifact_registry_rules_skip_remote_and_non_docker_repositories():
     remote = {"repositoryId": "hub", "format": "DOCKER", "mode": "REMOTE_REPOSITORY"}
     assert check(POLICIES["artifact-registry-immutable-tags"], GAR, remote) == []

@@ -199,6 +199,7 @@ def test_the_push_token_is_the_login_and_its_password_is_only_a_secret(run_stack
     assert not public.secret
     acr = public.value["azure"]
     assert acr["username"] == "ci-push"
+    assert acr["passwordExpiresAt"] == "2027-01-01T00:00:00Z"  # the login token's expiry, for `status` and rotation
     assert acr["loginCommand"] == "docker login acmereg01.azurecr.io --username ci-push --password-stdin"
     assert acr["identities"] == [
         {"name": "ci-pull", "access": "pull", "type": "acr-token", "id": "ci-pull"},
@@ -223,6 +224,7 @@ def test_the_push_token_is_the_login_and_its_password_is_only_a_secret(run_stack
 def test_a_pull_token_is_the_login_when_there_is_no_push_token(run_stack):
     run = run_stack(azure(tokens=[TOKENS[0]]))
     assert run.exports["registries"].value["azure"]["username"] == "ci-pull"
+    assert run.exports["registries"].value["azure"]["passwordExpiresAt"] is None  # ci-pull's password does not expire
     assert run.exports["registryCredentials"].value["azure"]["password"].startswith(TOKEN_PASSWORD_PREFIX)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import subprocess
+import sys
 
 import dill
 import pytest
@@ -96,6 +97,52 @@ def test_the_provider_generates_on_create_with_the_ambient_credential(monkeypatc
     assert result.outs["password"] == "p1-value"
     assert ARM_TOKEN not in json.dumps(result.outs)  # the access token is used once, never kept
     assert seen_endpoints == ["https://management.azure.com"]
+
+
+PROPS = {"tokenId": TOKEN_ID, "passwordName": "password1", "expiry": None, "version": 1, "armEndpoint": "https://management.azure.com"}
+
+
+def assert_names_the_ambient_login(message: str, source: str) -> None:
+    assert "ambient Azure login of the machine running `pulumi up`" in message and f"it tried {source}" in message
+    assert "not with the stack's `azure-native:*` provider config" in message
+    assert f"generateCredentials on the registry {REGISTRY_ID}" in message and ARM_TOKEN not in message
+
+
+def test_a_refused_call_says_the_ambient_login_was_used_not_the_provider_config(monkeypatch):
+    answer = HttpResult(403, {}, {"error": {"code": "AuthorizationFailed", "message": "no generateCredentials/action"}})
+    monkeypatch.setattr(token_password, "_post_json", FakeArm(answer).post)
+    monkeypatch.setattr(token_password, "ambient_access_token", lambda endpoint: ARM_TOKEN)
+    monkeypatch.setitem(__import__("sys").modules, "azure.identity", None)  # the source on this machine: the Azure CLI
+    with pytest.raises(TokenPasswordError) as caught:
+        TokenPasswordProvider().create(dict(PROPS))
+    message = str(caught.value)
+    assert message.startswith("generateCredentials failed with HTTP 403: AuthorizationFailed")
+    assert_names_the_ambient_login(message, token_password.AZURE_CLI)
+
+
+def test_a_missing_ambient_login_names_the_source_it_tried(monkeypatch):
+    class Refusing:
+        def get_token(self, scope):
+            raise RuntimeError("DefaultAzureCredential failed to retrieve a token from the included credentials.")
+
+    identity = type(sys)("azure.identity")
+    identity.DefaultAzureCredential = Refusing
+    monkeypatch.setitem(sys.modules, "azure.identity", identity)
+    monkeypatch.setattr(token_password, "_post_json", FakeArm().post)  # never reached
+    with pytest.raises(TokenPasswordError) as caught:
+        TokenPasswordProvider().create(dict(PROPS))
+    message = str(caught.value)
+    assert "DefaultAzureCredential (environment variables" in message and "gave no access token" in message
+    assert "RuntimeError: DefaultAzureCredential failed to retrieve a token" in message
+    assert_names_the_ambient_login(message, token_password.DEFAULT_AZURE_CREDENTIAL)
+
+
+def test_other_failures_carry_no_login_hint(monkeypatch):
+    monkeypatch.setattr(token_password, "_post_json", FakeArm(HttpResult(200, {}, {"passwords": []})).post)
+    monkeypatch.setattr(token_password, "ambient_access_token", lambda endpoint: ARM_TOKEN)
+    with pytest.raises(TokenPasswordError) as caught:
+        TokenPasswordProvider().create(dict(PROPS))
+    assert str(caught.value) == "generateCredentials returned no value for password1"
 
 
 def test_any_change_replaces_the_password_and_refresh_keeps_it():

@@ -98,6 +98,8 @@ def test_webhook_count_is_limited_by_sku(sku, count):
          "azure.replications", "listed twice"),
         ({"untaggedRetentionDays": 7, "softDeleteRetentionDays": 7, "sku": "Premium"}, "azure.softDeleteRetentionDays",
          "cannot be combined"),
+        ({"sku": "Premium", "softDeleteRetentionDays": 7, "replications": [{"location": "northeurope"}]},
+         "azure.softDeleteRetentionDays", "cannot be used on a geo-replicated registry"),
         ({"softDeleteRetentionDays": 91}, "azure.softDeleteRetentionDays", "90"),
         ({"sku": "Premium", "untaggedRetentionDays": 366}, "azure.untaggedRetentionDays", "365"),
         ({"sku": "Premium", "publicNetworkAccess": "Disabled", "networkRuleSet": {"ipRules": ["203.0.113.1"]}},

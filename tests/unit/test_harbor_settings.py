@@ -156,6 +156,11 @@ def test_project_options():
     assert "cosign" in found[f"{base}.contentTrust"]
     assert "maintainer" in found[f"{base}.members.users[0].role"]
     assert "type: ldap" in found[f"{base}.members.groups[0].ldapGroupDn"]
+    ldap = problems(project(members={"groups": [{"name": "ops", "type": "ldap", "role": "guest"},
+                                                {"name": "dev", "type": "ldap", "role": "guest", "ldapGroupDn": " "}]}))
+    for index in (0, 1):
+        message = ldap[f"{base}.members.groups[{index}].ldapGroupDn"]
+        assert message.startswith("required with `type: ldap`") and "ldapGroupDn: cn=" in message
     twice = problems(project(members={"users": [{"name": "a", "role": "guest"}, {"name": "a", "role": "developer"}]}))
     assert "one role per member" in twice[f"{base}.members.users[1].name"]
     assert "only applies with `preventVulnerable`" in problems(project(cveAllowlist=["CVE-2024-3094"]))[f"{base}.cveAllowlist"]
@@ -194,6 +199,22 @@ def test_connection():
     assert "PEM certificate" in found["harbor.caCertificatePem"]
     assert "plain http" in problems({"url": "http://harbor.example.com"})["harbor.url"]
     assert load_stack_settings({"harbor": {**BASE, "url": "http://harbor.example.com", "insecure": True}})
+
+
+def test_urls_with_credentials_are_refused_without_echoing_them():
+    found = problems({"url": "https://admin:Hunter2-Secret@harbor.example.com:8443", "proxyCaches": [
+        {"name": "mirror", "upstream": {"provider": "docker-registry", "endpointUrl": "https://bot:Upstream-Pass@mirror.example.com"}}]})
+    url, endpoint = found["harbor.url"], found["harbor.proxyCaches[0].upstream.endpointUrl"]
+    assert "user name or password" in url and "'https://harbor.example.com:8443'" in url and "`username` and `password`" in url
+    assert "'https://mirror.example.com'" in endpoint and "`username` and `password`" in endpoint
+    assert not [m for m in found.values() if "Hunter2" in m or "Upstream-Pass" in m or "admin:" in m or "bot:" in m]
+
+
+def test_the_login_server_is_host_and_port_only():
+    args = HarborRegistryArgs.model_validate({**BASE, "url": "https://Harbor.example.com:8443/base"})
+    assert args.login_server == "Harbor.example.com:8443"
+    # whatever slips past validation (model_construct), userinfo never reaches the login server
+    assert HarborRegistryArgs.model_construct(url="https://u:p@harbor.example.com").login_server == "harbor.example.com"
 
 
 def test_the_password_is_required_and_secret_in_the_stack_file():

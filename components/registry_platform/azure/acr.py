@@ -196,6 +196,7 @@ class AcrRegistry(pulumi.ComponentResource):
             login_server=self.login_server,
             username=login.name if login else None,
             password=self.token_passwords[login.name].password if login else None,
+            password_expires_at=login.password_expiry if login else None,
             login_command=login_command(self.login_server, login.name if login else None, args.name),
             identities=self._identities(),
         )

@@ -8,7 +8,10 @@ for `generateCredentials` (pulumi/pulumi-azure-native#2500, #3099). This dynamic
 Credentials: the provider object (serialized into the state as `__provider`) holds no credential and
 no input carries one. `create` obtains an ARM access token from the deployer's ambient Azure login at
 that moment (azure-identity's `DefaultAzureCredential` when installed, else `az account
-get-access-token`), uses it for one request and forgets it; it never reaches state or outputs.
+get-access-token`), uses it for one request and forgets it; it never reaches state or outputs. It does
+NOT use the stack's `azure-native:*` provider config (a dynamic provider cannot read it without storing
+it): that ambient login must itself be allowed to call generateCredentials on the registry, and a failure
+to authenticate says which source was tried.
 
 Caveats (README, "ACR credentials"):
 - Creating (or replacing) the resource generates a new password1/password2 and invalidates the old one
@@ -57,6 +60,38 @@ class HttpResult:
 class TokenPasswordError(Exception):
     """generateCredentials failed; the message never contains a password or an access token."""
 
+    def __init__(self, message: str, status: Optional[int] = None):
+        super().__init__(message)
+        self.status = status
+
+
+class AmbientCredentialError(TokenPasswordError):
+    """No ARM access token could be obtained from the deployer's ambient Azure login."""
+
+
+DEFAULT_AZURE_CREDENTIAL = "azure-identity's DefaultAzureCredential (environment variables, workload identity, managed identity, Azure CLI, ...)"
+AZURE_CLI = "the Azure CLI (`az account get-access-token`)"
+
+
+def ambient_source() -> str:
+    """Which credential source `ambient_access_token` uses on this machine (for messages)."""
+    try:
+        from azure.identity import DefaultAzureCredential  # type: ignore[import-not-found]  # noqa: F401
+    except ImportError:
+        return AZURE_CLI
+    return DEFAULT_AZURE_CREDENTIAL
+
+
+def credential_hint(source: str, registry_id: str) -> str:
+    """Why the deployer's own login matters, and what it needs: appended to authentication failures."""
+    return (
+        f"AcrTokenPassword authenticates with the ambient Azure login of the machine running `pulumi up` "
+        f"(it tried {source}), not with the stack's `azure-native:*` provider config; that login must be "
+        f"allowed to call generateCredentials on the registry {registry_id} "
+        "(Microsoft.ContainerRegistry/registries/generateCredentials/action, e.g. Contributor on it): "
+        "log in as such an identity (`az login`, or the AZURE_* environment variables of DefaultAzureCredential)"
+    )
+
 
 def registry_id_of(token_id: str) -> str:
     """`/subscriptions/.../registries/<r>/tokens/<t>` -> `/subscriptions/.../registries/<r>`."""
@@ -101,7 +136,7 @@ def generate_password(
         time.sleep(float(result.headers.get("retry-after", poll_seconds)))
         result = get(poll, {"Authorization": headers["Authorization"]})
     if result.status != 200:
-        raise TokenPasswordError(f"generateCredentials failed with HTTP {result.status}: {_error_text(result.body)}")
+        raise TokenPasswordError(f"generateCredentials failed with HTTP {result.status}: {_error_text(result.body)}", result.status)
     for password in (result.body or {}).get("passwords") or []:
         if password.get("name") == password_name and password.get("value"):
             return password["value"]
@@ -149,12 +184,18 @@ def ambient_access_token(arm_endpoint: str = ARM_ENDPOINT) -> str:
     except ImportError:
         DefaultAzureCredential = None
     if DefaultAzureCredential is not None:
-        return DefaultAzureCredential().get_token(f"{arm_endpoint.rstrip('/')}/.default").token
+        try:
+            return DefaultAzureCredential().get_token(f"{arm_endpoint.rstrip('/')}/.default").token
+        except Exception as error:  # azure-identity's ClientAuthenticationError, CredentialUnavailableError, ...
+            raise AmbientCredentialError(
+                f"{DEFAULT_AZURE_CREDENTIAL} gave no access token for {arm_endpoint}: "
+                f"{type(error).__name__}: {str(error).strip()[:500]}"
+            ) from None
     az = shutil.which("az")
     if az is None:
-        raise TokenPasswordError(
-            "no Azure credential to generate the token password: install azure-identity in the program's "
-            "environment or log in with the Azure CLI (`az login`)"
+        raise AmbientCredentialError(
+            "no Azure credential to generate the token password: azure-identity is not installed in the program's "
+            "environment and the Azure CLI (`az`) is not on PATH; install azure-identity or log in with `az login`"
         )
     completed = subprocess.run(
         [az, "account", "get-access-token", "--resource", arm_endpoint, "--query", "accessToken", "--output", "tsv"],
@@ -163,7 +204,7 @@ def ambient_access_token(arm_endpoint: str = ARM_ENDPOINT) -> str:
         check=False,
     )
     if completed.returncode != 0 or not completed.stdout.strip():
-        raise TokenPasswordError(f"`az account get-access-token` failed: {completed.stderr.strip()[:300]}")
+        raise AmbientCredentialError(f"{AZURE_CLI} failed: {completed.stderr.strip()[:300]}")
     return completed.stdout.strip()
 
 
@@ -175,13 +216,19 @@ class TokenPasswordProvider(dynamic.ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
         endpoint = props.get("armEndpoint") or ARM_ENDPOINT
-        password = generate_password(
-            props["tokenId"],
-            props["passwordName"],
-            props.get("expiry"),
-            access_token=lambda: ambient_access_token(endpoint),
-            arm_endpoint=endpoint,
-        )
+        try:
+            password = generate_password(
+                props["tokenId"],
+                props["passwordName"],
+                props.get("expiry"),
+                access_token=lambda: ambient_access_token(endpoint),
+                arm_endpoint=endpoint,
+            )
+        except TokenPasswordError as error:
+            if isinstance(error, AmbientCredentialError) or error.status in (401, 403):
+                hint = credential_hint(ambient_source(), registry_id_of(props["tokenId"]))
+                raise TokenPasswordError(f"{error}. {hint}", error.status) from None
+            raise
         outs = {key: props.get(key) for key in REPLACING_INPUTS}
         outs["password"] = password
         return dynamic.CreateResult(id_=f"{props['tokenId']}/passwords/{props['passwordName']}", outs=outs)

@@ -69,7 +69,7 @@ class AcrRegistryArgs(SettingsModel):
     Not together with soft delete."""
     soft_delete_retention_days: int | None = Field(None, ge=1, le=90)
     """Keep deleted artifacts restorable for this many days (1-90, a preview feature); none: off. Not together with
-    `untaggedRetentionDays`."""
+    `untaggedRetentionDays`, nor with `replications` (Azure does not support soft delete on a geo-replicated registry)."""
     data_endpoint_enabled: bool = False
     """Premium only. Serve layers from `<name>.<location>.data.azurecr.io` per region instead of shared storage
     hosts, for tight client firewall rules."""
@@ -78,7 +78,7 @@ class AcrRegistryArgs(SettingsModel):
     quarantine: bool = False
     """Quarantine newly pushed images until a scanner releases them (a preview feature)."""
     replications: Replications = Field(default_factory=list)
-    """Premium only. Geo-replications, at most one per location, never in the registry's own location."""
+    """Premium only. Geo-replications, at most one per location, never in the registry's own location; not with soft delete."""
     customer_managed_key: CustomerManagedKeySettings | None = None
     """Premium only. Encrypt with a Key Vault key through a user-assigned identity."""
     tokens: Tokens = Field(default_factory=list)
@@ -99,6 +99,11 @@ class AcrRegistryArgs(SettingsModel):
             if self.untagged_retention_days is not None and self.soft_delete_retention_days is not None:
                 problems.append(("softDeleteRetentionDays",
                                  "soft delete cannot be combined with retention of untagged manifests; remove one of them"))
+        if not invalid & {"replications", "soft_delete_retention_days"}:
+            if self.replications and self.soft_delete_retention_days is not None:
+                problems.append(("softDeleteRetentionDays",
+                                 "soft delete cannot be used on a geo-replicated registry (Azure refuses it); remove "
+                                 "`softDeleteRetentionDays`, or the `replications`"))
         if not invalid & {"export_policy_enabled", "public_network_access"}:
             if self.export_policy_enabled is False and self.public_network_access == "Enabled":
                 problems.append(("exportPolicyEnabled", "disabling export needs `publicNetworkAccess: Disabled` as well"))

@@ -19,7 +19,7 @@ from pydantic import Field
 from ..base import SecretInput, SettingsModel, checked, unique_names
 from ..certificates import load_certificate
 from .access import GroupMember, MembersSettings, RobotSettings, SystemRobotSettings, UserMember
-from .formats import https_url_problem
+from .formats import https_url_problem, url_host
 from .policies import ImmutableTagRule, RetentionRule, RetentionSettings, Selector, WebhookSettings
 from .project import ProjectOptions, ProjectSettings, ProxyCacheSettings, UpstreamSettings
 from .system import AuditLogPurgeSettings, GarbageCollectionSettings, ScanAllSettings, SystemSettings
@@ -35,7 +35,7 @@ class HarborRegistryArgs(SettingsModel):
     """An existing Harbor, managed through the pulumiverse-harbor provider with an explicit provider resource."""
 
     url: Annotated[str, checked(https_url_problem)]
-    """Harbor's URL, e.g. `https://harbor.example.com` (its host and port are the docker login server)."""
+    """Harbor's URL, e.g. `https://harbor.example.com` (its host and port are the docker login server); no `user:password@`: that goes in `username` and `password`."""
     username: Annotated[str, Field(min_length=1)]
     """User the provider logs in as: an admin, or a system robot (`robot$name`) with the permissions used here."""
     password: SecretInput
@@ -91,7 +91,7 @@ class HarborRegistryArgs(SettingsModel):
     @property
     def login_server(self) -> str:
         """`host[:port]` of the URL: what `docker login` and image names take."""
-        return urlsplit(self.url).netloc
+        return url_host(self.url)
 
     def robot_projects(self, robot: SystemRobotSettings) -> list[str]:
         return list(robot.projects) or [p.name for p in [*self.projects, *self.proxy_caches]]

@@ -76,11 +76,16 @@ class GroupMember(SettingsModel):
     role: Role
     """projectadmin, maintainer, developer, guest or limitedguest."""
     ldap_group_dn: str | None = None
-    """With type ldap: the group's distinguished name."""
+    """Required with type ldap (Harbor finds LDAP groups by it): the group's distinguished name."""
 
     def cross_field_problems(self, invalid: frozenset[str]) -> list[tuple[str, str]]:
-        if not invalid & {"type", "ldap_group_dn"} and self.ldap_group_dn is not None and self.type != "ldap":
+        if invalid & {"type", "ldap_group_dn"}:
+            return []
+        if self.ldap_group_dn is not None and self.type != "ldap":
             return [("ldapGroupDn", "only applies with `type: ldap`")]
+        if self.type == "ldap" and not (self.ldap_group_dn or "").strip():
+            return [("ldapGroupDn", "required with `type: ldap`: Harbor finds an LDAP group by its distinguished name, "
+                                    "e.g. `ldapGroupDn: cn=ops,ou=groups,dc=example,dc=com`")]
         return []
 
 

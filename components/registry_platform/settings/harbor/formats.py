@@ -110,8 +110,20 @@ Schedule = Annotated[str, checked(cron_problem)]
 """`hourly`, `daily`, `weekly`, or a 6-field cron with seconds first (`0 0 3 * * *`)."""
 
 
+def url_host(value: str) -> str:
+    """`host[:port]` of a URL as written, without any `user:password@`."""
+    return urlsplit(value).netloc.rpartition("@")[2]
+
+
 def https_url_problem(value: str) -> str | None:
     parts = urlsplit(value)
+    if parts.username is not None or parts.password is not None:
+        # The URL ends up in plain outputs (login server, pull prefixes): credentials must not; never echo them.
+        shown = parts._replace(netloc=url_host(value)).geturl() if parts.hostname else "https://harbor.example.com"
+        return (
+            f"has a user name or password in it (user:password@); give the URL without them, like '{shown}', "
+            "and put the credentials in `username` and `password` (a config secret)"
+        )
     if parts.scheme in ("https", "http") and parts.hostname and not parts.query and not parts.fragment:
         return None
     return f"'{value}' is not a URL like https://harbor.example.com (scheme, host, optional port and path)"

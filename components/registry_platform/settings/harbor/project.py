@@ -80,7 +80,7 @@ class UpstreamSettings(SettingsModel):
     provider: UpstreamProvider
     """Kind of upstream: docker-hub, docker-registry (any registry:2), harbor, github (GHCR), quay, aws (ECR), azure (ACR), google (GCR/GAR), jfrog."""
     endpoint_url: Annotated[str, checked(https_url_problem)] | None = None
-    """Upstream URL (default for docker-hub https://hub.docker.com, github https://ghcr.io, quay https://quay.io; required for the others)."""
+    """Upstream URL (default for docker-hub https://hub.docker.com, github https://ghcr.io, quay https://quay.io; required for the others); no `user:password@`: that goes in `username` and `password`."""
     username: str | None = None
     """User (or access key ID) Harbor logs in to the upstream with; anonymous when absent."""
     password: SecretInput | None = None
