@@ -127,9 +127,18 @@ def _volumes(args: KubernetesRegistryArgs) -> tuple[list[dict], list[dict]]:
 
 
 def _probe(args: KubernetesRegistryArgs, liveness: bool) -> dict[str, Any]:
+    """Readiness asks the debug server's /debug/health, which includes the storage driver check: a
+    replica that cannot reach its storage leaves the Service. Liveness only asks whether the process
+    accepts connections on its http port: /debug/health fails on every replica at once during a
+    storage outage, and restarting them all would not bring S3 or GCS back (it would only add
+    restarts, and CrashLoopBackOff delays, once storage returns)."""
     probes = args.probes
+    check: dict[str, Any] = (
+        {"tcpSocket": {"port": "http"}} if liveness
+        else {"httpGet": {"path": "/debug/health", "port": "debug", "scheme": "HTTP"}}
+    )
     probe: dict[str, Any] = {
-        "httpGet": {"path": "/debug/health", "port": "debug", "scheme": "HTTP"},
+        **check,
         "periodSeconds": probes.period_seconds,
         "timeoutSeconds": 5,
         "failureThreshold": probes.failure_threshold,
