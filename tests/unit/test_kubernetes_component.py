@@ -208,6 +208,24 @@ def test_liveness_does_not_depend_on_storage(run_k8s, config):
     assert "tcpSocket" not in container["readinessProbe"]
 
 
+def test_rollouts_surge_unless_anti_affinity_is_required(run_k8s):
+    """With required anti-affinity and as many nodes as replicas a surge pod has no node: the rollout
+    would hang. Then an old pod goes first; otherwise the new one is ready before an old one stops."""
+    def strategy(kubernetes):
+        return as_manifest(run_k8s(kubernetes).one(DEPLOYMENT).inputs["spec"]["strategy"])
+
+    surge = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
+    no_surge = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}
+    assert strategy(BASE) == surge
+    assert strategy({**BASE, "spread": {"antiAffinity": "preferred", "acrossNodes": "preferred"}}) == surge
+    assert strategy({**BASE, "spread": {"antiAffinity": "none"}}) == surge
+    # Spread alone (max skew 1) admits the surge pod: 2-1-1 replicas per node is a skew of 1.
+    assert strategy({**BASE, "spread": {"acrossNodes": "required"}}) == surge
+    assert strategy({**BASE, "spread": {"antiAffinity": "required"}}) == no_surge
+    assert strategy(EVERYTHING) == no_surge  # required anti-affinity, with an autoscaler
+    assert strategy(FILESYSTEM) == {"type": "Recreate"}
+
+
 def test_replicas_spread_across_nodes_and_zones(run_k8s):
     pod = pod_of(run_k8s(EVERYTHING))
     selector = {"matchLabels": {"app.kubernetes.io/name": "registry", "app.kubernetes.io/instance": "registry"}}

@@ -112,7 +112,8 @@ class SpreadSettings(SettingsModel):
     """Also spread across zones (`topology.kubernetes.io/zone`, ScheduleAnyway)."""
     anti_affinity: Literal["preferred", "required", "none"] = "preferred"
     """Pod anti-affinity between replicas on one node: `preferred` (weight 100), `required` (needs at
-    least as many nodes as replicas) or `none`."""
+    least as many nodes as replicas; rollouts then stop one old pod before starting its replacement,
+    `maxUnavailable: 1, maxSurge: 0`, since a surge pod may find no free node) or `none`."""
 
 
 class DisruptionBudgetSettings(SettingsModel):
