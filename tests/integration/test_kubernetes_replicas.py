@@ -18,6 +18,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -272,29 +273,50 @@ def test_an_upload_does_not_continue_on_a_replica_with_another_http_secret(repli
         stray.kill()
 
 
+PULLS = 6
+OVERLAPPING = 2
+"""Pulls started before the puller waits for the kill: the first finishes before it, the second runs
+across it; the rest start once the replica is dead."""
+
+
 def test_pulls_through_the_proxy_keep_succeeding_while_a_replica_is_killed(replicas, proxy, cert_dir, image, tmp_path):
     layout, digest = image
     assert push(replicas, proxy, layout, cert_dir).returncode == 0
-    results: list[tuple[int, str]] = []
+    results: list[tuple[float, int, str]] = []  # (start, returncode, digest or stderr), in pull order
     first_done = threading.Event()
+    killed = threading.Event()
 
     def keep_pulling():
-        for attempt in range(6):
+        for attempt in range(PULLS):
+            if attempt == OVERLAPPING and not killed.wait(timeout=60):
+                return  # the main thread failed before the kill; it reports that
             out = tmp_path / f"pull-{attempt}"
+            started = time.monotonic()
             done = pull(replicas, proxy, out, cert_dir)
-            results.append((done.returncode, done.stderr if done.returncode else layout_digest(out)))
+            results.append((started, done.returncode, done.stderr if done.returncode else layout_digest(out)))
             first_done.set()
 
-    puller = threading.Thread(target=keep_pulling)
+    puller = threading.Thread(target=keep_pulling, daemon=True)
     puller.start()
-    assert first_done.wait(timeout=120)
-    victim = replicas.processes[1]
-    served_before = replicas.api_requests(1)
-    victim.kill()
-    puller.join(timeout=600)
+    try:
+        assert first_done.wait(timeout=120), "the first pull did not finish"
+        victim = replicas.processes[1]
+        victim.kill()
+        killed_at = time.monotonic()
+        served_before = replicas.api_requests(1)  # after the kill: nothing can be added to it
+        # The counters are cumulative: what the survivors had served when the victim died.
+        survivors_at_kill = {index: replicas.api_requests(index) for index in (0, 2)}
+    finally:
+        killed.set()
+        puller.join(timeout=600)
     assert not puller.is_alive()
-    assert victim.process.returncode is not None and served_before > 0
-    assert [code for code, _ in results] == [0] * 6, results
-    assert {value for _, value in results} == {digest}
-    # The survivors served what came after the kill.
-    assert replicas.api_requests(0) and replicas.api_requests(2)
+    assert victim.process.returncode is not None and served_before > 0  # it was in rotation, then died
+    assert len(results) == PULLS, results
+    assert [code for _, code, _ in results] == [0] * PULLS, results
+    assert {value for _, _, value in results} == {digest}
+    after_kill = [started for started, code, value in results if started > killed_at and code == 0 and value == digest]
+    assert after_kill, (killed_at, results)  # at least one whole pull ran with the replica already dead
+    assert replicas.api_requests(1) == served_before  # a dead process logs nothing more
+    # The survivors served what came after the kill: both counters grew past their value at the kill.
+    survivors_after = {index: replicas.api_requests(index) for index in (0, 2)}
+    assert all(survivors_after[i] > survivors_at_kill[i] for i in (0, 2)), (survivors_at_kill, survivors_after)

@@ -183,14 +183,47 @@ def test_the_mounted_files_are_where_the_config_names_them(run_k8s):
     assert set(paths) == set(run.one(SECRET).inputs["stringData"])
 
 
-def test_probes_hit_the_debug_server_which_listens_on_the_pod_address(run_k8s):
+def test_readiness_hits_the_debug_server_which_listens_on_the_pod_address(run_k8s):
     run = run_k8s(BASE)
     (container,) = pod_of(run)["containers"]
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
     assert ports == {"http": 5000, "debug": 5001}
-    for probe in ("readinessProbe", "livenessProbe"):
-        assert container[probe]["httpGet"] == {"path": "/debug/health", "port": "debug", "scheme": "HTTP"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/debug/health", "port": "debug", "scheme": "HTTP"}
     assert mounted_config(run)["http"]["debug"]["addr"] == "0.0.0.0:5001"
+
+
+@pytest.mark.parametrize("config", ["base", "gcs"])
+def test_liveness_does_not_depend_on_storage(run_k8s, config):
+    """/debug/health includes the storage driver check: a liveness probe on it would restart every
+    replica at once during a short S3/GCS outage. Liveness is a TCP connect to the registry's port."""
+    run = run_k8s(CONFIGS[config])
+    assert mounted_config(run)["health"]["storagedriver"]["enabled"] is True  # what readiness sees
+    (container,) = pod_of(run)["containers"]
+    liveness = container["livenessProbe"]
+    assert liveness["tcpSocket"] == {"port": "http"}
+    assert "httpGet" not in liveness and "exec" not in liveness and "grpc" not in liveness
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert ports[liveness["tcpSocket"]["port"]] == 5000 == manifests.REGISTRY_PORT
+    assert liveness["initialDelaySeconds"] == 5 and liveness["failureThreshold"] == 3
+    assert "tcpSocket" not in container["readinessProbe"]
+
+
+def test_rollouts_surge_unless_anti_affinity_is_required(run_k8s):
+    """With required anti-affinity and as many nodes as replicas a surge pod has no node: the rollout
+    would hang. Then an old pod goes first; otherwise the new one is ready before an old one stops."""
+    def strategy(kubernetes):
+        return as_manifest(run_k8s(kubernetes).one(DEPLOYMENT).inputs["spec"]["strategy"])
+
+    surge = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
+    no_surge = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}
+    assert strategy(BASE) == surge
+    assert strategy({**BASE, "spread": {"antiAffinity": "preferred", "acrossNodes": "preferred"}}) == surge
+    assert strategy({**BASE, "spread": {"antiAffinity": "none"}}) == surge
+    # Spread alone (max skew 1) admits the surge pod: 2-1-1 replicas per node is a skew of 1.
+    assert strategy({**BASE, "spread": {"acrossNodes": "required"}}) == surge
+    assert strategy({**BASE, "spread": {"antiAffinity": "required"}}) == no_surge
+    assert strategy(EVERYTHING) == no_surge  # required anti-affinity, with an autoscaler
+    assert strategy(FILESYSTEM) == {"type": "Recreate"}
 
 
 def test_replicas_spread_across_nodes_and_zones(run_k8s):
@@ -333,6 +366,7 @@ def test_every_declared_object_is_valid_for_the_kubernetes_api(run_k8s, config, 
         lambda d: d["spec"]["template"]["spec"]["containers"][0]["securityContext"].update(readOnlyRootFS=True),
         lambda d: d["spec"].update(replicas="two"),
         lambda d: d["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"].pop("port"),
+        lambda d: d["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]["tcpSocket"].pop("port"),
     ],
 )
 def test_the_validation_catches_a_broken_manifest(break_it):

@@ -127,9 +127,18 @@ def _volumes(args: KubernetesRegistryArgs) -> tuple[list[dict], list[dict]]:
 
 
 def _probe(args: KubernetesRegistryArgs, liveness: bool) -> dict[str, Any]:
+    """Readiness asks the debug server's /debug/health, which includes the storage driver check: a
+    replica that cannot reach its storage leaves the Service. Liveness only asks whether the process
+    accepts connections on its http port: /debug/health fails on every replica at once during a
+    storage outage, and restarting them all would not bring S3 or GCS back (it would only add
+    restarts, and CrashLoopBackOff delays, once storage returns)."""
     probes = args.probes
+    check: dict[str, Any] = (
+        {"tcpSocket": {"port": "http"}} if liveness
+        else {"httpGet": {"path": "/debug/health", "port": "debug", "scheme": "HTTP"}}
+    )
     probe: dict[str, Any] = {
-        "httpGet": {"path": "/debug/health", "port": "debug", "scheme": "HTTP"},
+        **check,
         "periodSeconds": probes.period_seconds,
         "timeoutSeconds": 5,
         "failureThreshold": probes.failure_threshold,
@@ -233,9 +242,23 @@ def pod_spec(args: KubernetesRegistryArgs) -> dict[str, Any]:
     return spec
 
 
+def rolling_update(args: KubernetesRegistryArgs) -> dict[str, int]:
+    """How a rollout replaces the pods. By default one extra pod starts first (`maxSurge: 1`) and an
+    old one stops only when it is ready (`maxUnavailable: 0`). With required pod anti-affinity the
+    surge pod needs a node without a replica, and when there are no more nodes than replicas there is
+    none: it stays Pending and the rollout never moves. Then an old pod stops first and its
+    replacement takes its node (`maxUnavailable: 1, maxSurge: 0`). A required spread across nodes
+    alone (max skew 1, DoNotSchedule) still admits the surge pod: one node holding two replicas
+    while the others hold one is a skew of 1."""
+    if args.spread.anti_affinity == "required":
+        return {"maxUnavailable": 1, "maxSurge": 0}
+    return {"maxUnavailable": 0, "maxSurge": 1}
+
+
 def deployment(args: KubernetesRegistryArgs, checksum: Any) -> dict[str, Any]:
     """The replicas. With an autoscaler the replica count is left out (the HPA owns it); with
-    filesystem storage (one replica, a ReadWriteOnce volume) the old pod stops before the new one starts."""
+    filesystem storage (one replica, a ReadWriteOnce volume) the old pod stops before the new one
+    starts; otherwise a rolling update (`rolling_update`)."""
     spec: dict[str, Any] = {
         "selector": {"matchLabels": selector_labels(args)},
         "revisionHistoryLimit": 5,
@@ -252,7 +275,7 @@ def deployment(args: KubernetesRegistryArgs, checksum: Any) -> dict[str, Any]:
     if args.storage.uses_volume:
         spec["strategy"] = {"type": "Recreate"}
     else:
-        spec["strategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
+        spec["strategy"] = {"type": "RollingUpdate", "rollingUpdate": rolling_update(args)}
     return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata(args), "spec": spec}
 
 

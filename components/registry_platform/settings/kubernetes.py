@@ -112,7 +112,8 @@ class SpreadSettings(SettingsModel):
     """Also spread across zones (`topology.kubernetes.io/zone`, ScheduleAnyway)."""
     anti_affinity: Literal["preferred", "required", "none"] = "preferred"
     """Pod anti-affinity between replicas on one node: `preferred` (weight 100), `required` (needs at
-    least as many nodes as replicas) or `none`."""
+    least as many nodes as replicas; rollouts then stop one old pod before starting its replacement,
+    `maxUnavailable: 1, maxSurge: 0`, since a surge pod may find no free node) or `none`."""
 
 
 class DisruptionBudgetSettings(SettingsModel):
@@ -196,7 +197,7 @@ class ServiceMonitorSettings(SettingsModel):
 
 
 class MetricsSettings(SettingsModel):
-    """Prometheus metrics at /metrics on the debug server (also what the probes use, at /debug/health)."""
+    """Prometheus metrics at /metrics on the debug server (also what the readiness probe uses, at /debug/health)."""
 
     enabled: bool = False
     """Serve Prometheus metrics (and expose the debug port on the Service as `metrics`)."""
@@ -205,7 +206,9 @@ class MetricsSettings(SettingsModel):
 
 
 class ProbeSettings(SettingsModel):
-    """Readiness and liveness probes on the debug server's /debug/health."""
+    """Readiness probe on the debug server's /debug/health (storage included: a replica that cannot
+    reach storage leaves the Service); liveness probe a TCP connect to the registry's http port, so a
+    storage outage does not restart every replica at once."""
 
     period_seconds: int = Field(10, ge=1)
     """Time between probes."""
@@ -278,13 +281,14 @@ class KubernetesRegistryArgs(SettingsModel):
     http: HttpSettings = Field(default_factory=HttpSettings)
     """HTTP headers, CORS, HTTP/2."""
     health: HealthSettings = Field(default_factory=HealthSettings)
-    """Registry health checks (a failing storage driver makes /debug/health, hence the probes, fail)."""
+    """Registry health checks (a failing storage driver makes /debug/health, hence the readiness
+    probe, fail; the liveness probe does not depend on it)."""
     debug_port: Port = 5001
-    """Port of the debug server (/debug/health for the probes, /metrics) inside the pod."""
+    """Port of the debug server (/debug/health for the readiness probe, /metrics) inside the pod."""
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     """Prometheus metrics and the ServiceMonitor."""
     probes: ProbeSettings = Field(default_factory=ProbeSettings)
-    """Readiness and liveness probes."""
+    """Readiness (/debug/health) and liveness (TCP on the http port) probes."""
     resources: ResourceSettings = Field(default_factory=ResourceSettings)
     """CPU and memory requests and limits per replica."""
     spread: SpreadSettings = Field(default_factory=SpreadSettings)
