@@ -127,12 +127,12 @@ def impersonable_service_accounts(args) -> set[str]:
     return {email for email, name in emails.items() if name in bound}
 
 
-def scoped_google_token_paths(args, outputs: Mapping) -> set[str]:
-    """`registryCredentials.<key>.password` of Artifact Registry entries whose CI identity is a service
-    account the stack declares and makes impersonable: there a ya29 token is that account's, minted for CI."""
+def scoped_google_registries(args, outputs: Mapping) -> dict[str, str]:
+    """Artifact Registry entries (key -> login server) whose CI identity is a service account the stack
+    declares and makes impersonable: there a ya29 token is that account's, minted for CI."""
     registries = outputs.get("registries") if isinstance(outputs.get("registries"), Mapping) else {}
     accounts = impersonable_service_accounts(args)
-    paths = set()
+    scoped = {}
     for key, registry in registries.items():
         if not isinstance(registry, Mapping) or registry.get("kind") != "artifact-registry":
             continue
@@ -141,15 +141,34 @@ def scoped_google_token_paths(args, outputs: Mapping) -> set[str]:
             if isinstance(i, Mapping) and i.get("type") == "gcp-service-account"
         }
         if identities & accounts:
-            paths.add(f"registryCredentials.{key}.password")
-    return paths
+            scoped[key] = str(registry.get("loginServer"))
+    return scoped
+
+
+def google_tokens_in_docker_configs(outputs: Mapping) -> Iterator[tuple[str, str]]:
+    """(path, server) of docker `config.json` entries whose base64 `auth` holds a ya29 token."""
+    for path, text in walk_strings(outputs):
+        document = parse_json(text) if text.lstrip().startswith("{") else None
+        if not isinstance(document, dict) or not isinstance(document.get("auths"), dict):
+            continue
+        for server, entry in document["auths"].items():
+            raw = b64decode(entry.get("auth", "")) if isinstance(entry, dict) and isinstance(entry.get("auth"), str) else None
+            if raw and GOOGLE_ACCESS_TOKEN.search(raw.decode(errors="replace")):
+                yield path, server
 
 
 def _no_deployer_token(args, report) -> None:
     outputs = stack_outputs(args)
-    scoped_google = scoped_google_token_paths(args, outputs)
+    scoped = scoped_google_registries(args, outputs)
+    scoped_paths = {f"registryCredentials.{key}.password" for key in scoped}
+    for path, server in google_tokens_in_docker_configs(outputs):
+        if server not in scoped.values():
+            report(
+                f"stack output {path} logs in to {server} with a Google OAuth access token (ya29.): the credentials "
+                "of whoever ran `pulumi up`. Export a service account created for CI instead."
+            )
     for path, text in walk_strings(outputs):
-        if GOOGLE_ACCESS_TOKEN.search(text) and path not in scoped_google:
+        if GOOGLE_ACCESS_TOKEN.search(text) and path not in scoped_paths:
             report(
                 f"stack output {path} holds a Google OAuth access token (ya29.): the credentials of whoever ran "
                 "`pulumi up`. Export a service account created for CI (its e-mail, or a key as a secret) instead."

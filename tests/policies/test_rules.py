@@ -372,3 +372,16 @@ def test_harbor_robots_expire_unless_exempted():
     assert len(check(rule, "harbor:index/robotAccount:RobotAccount", {"name": "ci"})) == 1  # provider default: never
     assert check(rule, "harbor:index/robotAccount:RobotAccount", {"name": "ci", "duration": -1}, name="sandbox-ci",
                  config={"exemptions": ["sandbox-*"]}) == []
+
+
+def test_a_google_token_inside_a_docker_config_is_seen_too():
+    rule = POLICIES["no-deployer-token-in-outputs"]
+    token = "ya29." + "c" * 40
+    docker = json.dumps({"auths": {"europe-west1-docker.pkg.dev": {
+        "auth": base64.b64encode(f"oauth2accesstoken:{token}".encode()).decode()}}})
+    outputs = {**_gar_outputs(token), "dockerConfigJson": docker}
+    # The stack's own impersonable CI account: its token may log in to its registry.
+    assert check_stack(rule, _stack(outputs, SERVICE_ACCOUNT, TOKEN_CREATORS)) == []
+    # Anyone else's token in a docker config is flagged, base64 or not.
+    found = check_stack(rule, _stack({"dockerConfigJson": docker}))
+    assert len(found) == 1 and "logs in to europe-west1-docker.pkg.dev" in found[0][0]
