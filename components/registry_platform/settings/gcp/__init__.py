@@ -16,8 +16,9 @@ whole section on a stack that has no `gcp` key.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_names
 
 __all__ = [
     "AccessSettings",
@@ -36,20 +37,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name.startswith("__"):
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    section = importlib.import_module(".section", __name__)
-    try:
-        value = getattr(section, name)
-    except AttributeError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(__name__, ".section", __all__)
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
