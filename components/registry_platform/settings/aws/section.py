@@ -13,6 +13,7 @@ from .formats import Region, Tags, kms_arn_region, lambda_region_problems, tag_c
 from .lifecycle import LifecycleSettings
 from .policy import AccessSettings
 from .repository import EcrRepositoryArgs, EncryptionSettings, RepositorySettings
+from . import __all__  # noqa: F401 the names this section exports, listed once in the package
 
 
 class EcrRegistryArgs(SettingsModel):
@@ -82,16 +83,3 @@ class AwsSettings(EcrRegistryArgs):
             return settings
         return settings.model_copy(update={"region": self.region})
 
-
-__all__ = [
-    "AccessSettings",
-    "AwsSettings",
-    "EcrCiRoleSettings",
-    "EcrRegistryArgs",
-    "EcrRegistrySettingsArgs",
-    "EcrRepositoryArgs",
-    "EncryptionSettings",
-    "GithubOidcSettings",
-    "LifecycleSettings",
-    "RepositorySettings",
-]

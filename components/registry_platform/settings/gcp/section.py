@@ -18,6 +18,7 @@ from .cleanup import CleanupSettings, DeleteRule, KeepMostRecent, KeepTagged
 from .formats import Labels, Location, ProjectId, kms_key_location, parse_repository_name
 from .iam import AccessSettings, AdditiveBinding
 from .repository import ArtifactRepositoryArgs, RepositorySettings, UpstreamSettings
+from . import __all__  # noqa: F401 the names this section exports, listed once in the package
 
 
 class ArtifactRegistryArgs(SettingsModel):
@@ -72,19 +73,3 @@ class ArtifactRegistryArgs(SettingsModel):
             problems.append((path, f"the upstream is in {parsed['location']}; a virtual repository's upstreams must be in its own location ({self.location})"))
         return problems
 
-
-__all__ = [
-    "AccessSettings",
-    "AdditiveBinding",
-    "ArtifactRegistryArgs",
-    "ArtifactRepositoryArgs",
-    "CleanupSettings",
-    "CreateWorkloadIdentity",
-    "DeleteRule",
-    "GcpCiServiceAccountSettings",
-    "GithubWorkloadIdentitySettings",
-    "KeepMostRecent",
-    "KeepTagged",
-    "RepositorySettings",
-    "UpstreamSettings",
-]
